@@ -1,0 +1,54 @@
+import path from "node:path";
+import { subtask, vars, type HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+import "./tasks";
+
+// Solidity compiler version; must equal the version of the npm `solc` package (checked below).
+const SOLC_VERSION = "0.8.28";
+
+// Offline compilation: use the soljson shipped in the npm `solc` package instead of downloading.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solcPkg = require("solc/package.json") as { version: string };
+  if (solcPkg.version !== SOLC_VERSION) {
+    throw new Error(`npm solc is ${solcPkg.version} but hardhat.config.ts wants ${SOLC_VERSION}: run npm ci`);
+  }
+  const compilerPath = path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js");
+  return { compilerPath, isSolcJs: true, version: args.solcVersion, longVersion: `${SOLC_VERSION}+commit.soljson` };
+});
+
+/** Reads a secret from Hardhat configuration variables (`npx hardhat vars set NAME`) or the environment. */
+function secret(name: string): string | undefined {
+  return process.env[name] ?? (vars.has(name) ? vars.get(name) : undefined);
+}
+
+const sepoliaUrl = secret("SEPOLIA_RPC_URL");
+const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
+const customUrl = secret("ANCHOR_RPC_URL");
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+  },
+  networks: {
+    hardhat: { allowUnlimitedContractSize: false },
+    localhost: { url: "http://127.0.0.1:8545" },
+    ...(sepoliaUrl ? { sepolia: { url: sepoliaUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
+    ...(customUrl ? { custom: { url: customUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
+  },
+  etherscan: { apiKey: secret("ETHERSCAN_API_KEY") ?? "" },
+  sourcify: { enabled: false },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS !== "0",
+    offline: true,
+    outputFile: "gas-report.txt",
+    noColors: true,
+  },
+  mocha: { timeout: 600_000 },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+};
+
+export default config;
