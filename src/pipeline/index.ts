@@ -1,0 +1,13 @@
+/** The off-chain pipeline: input -> plan -> parallel proving -> ordered submission (docs/pipeline.md). */
+export * from "./errors";
+export * from "./types";
+export * from "./events";
+export { parseApplications, readApplications, assignSalts, randomFieldElement, formatFromPath, type ApplicationInput, type SaltedApplication, type InputFormat } from "./input";
+export { planRun, expectedRootAt, finalRoot, expectedPolicySignals, expectedZkvmSignals } from "./plan";
+export { RunStore, type RunManifest, type ManifestBatch, type BatchStatus } from "./store";
+export { proveRun, defaultConcurrency, type ProveOptions, type ProveSummary } from "./prove";
+export { runPool, ProvingFailedError } from "./pool";
+export { submitRun, attestCall, type SubmitOptions, type SubmitSummary } from "./submit";
+export { withRetry, isTransient, DEFAULT_RETRY, type RetryOptions } from "./retry";
+export { openRun, defaultRunId, type OpenRunOptions, type OpenedRun } from "./run";
+export { writeFileAtomic, writeJsonAtomic } from "./atomic";

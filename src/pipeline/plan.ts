@@ -1,0 +1,103 @@
+/**
+ * Planning: split applications into batches of the policy's batch size and compute, sequentially
+ * and cheaply (reference TypeScript only), each batch's outcome and the chain of expected anchor
+ * states (nonce, previous root, new root). Proving and submission both follow this plan.
+ */
+import crypto from "node:crypto";
+import type { Application } from "../tape";
+import type { SaltedApplication } from "./input";
+import type { PlannedBatch, PolicyModel, RunContext, RunPlan, StateModel } from "./types";
+
+export interface PlanInput {
+  runId: string;
+  source: { file: string; sha256: string };
+  context: RunContext;
+  start: { nonce: bigint; root: bigint };
+  applications: readonly SaltedApplication[];
+}
+
+export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel, now = new Date()): RunPlan {
+  const { context } = input;
+  if (policy.batchSize !== context.batchSize) {
+    throw new Error(`batch size mismatch: the policy model has ${policy.batchSize}, the run context ${context.batchSize}`);
+  }
+  const batches: PlannedBatch[] = [];
+  let prevRoot = input.start.root;
+  let nonce = input.start.nonce;
+  for (let i = 0; i * context.batchSize < input.applications.length; i++) {
+    const applications: Application[] = input.applications
+      .slice(i * context.batchSize, (i + 1) * context.batchSize)
+      .map(({ applicantId, score, salt }) => ({ applicantId, score, salt }));
+    const outcome = policy.evaluate(applications, context.threshold);
+    const newRoot = state.nextStateRoot({
+      domain: context.domain,
+      prevRoot,
+      nonce,
+      policyId: context.policyId,
+      methodId: context.methodId,
+      outcome,
+    });
+    const batch = { index: i, nonce, prevRoot, newRoot, applications, outcome };
+    batches.push({ ...batch, fingerprint: fingerprint(context, batch) });
+    prevRoot = newRoot;
+    nonce += 1n;
+  }
+  return {
+    version: 1,
+    runId: input.runId,
+    createdAt: now.toISOString(),
+    source: input.source,
+    ...context,
+    startNonce: input.start.nonce,
+    startRoot: input.start.root,
+    batches,
+  };
+}
+
+/** Root the anchor must hold before the batch with this nonce (or after the last batch). */
+export function expectedRootAt(plan: RunPlan, nonce: bigint): bigint | undefined {
+  const offset = nonce - plan.startNonce;
+  if (offset < 0n || offset > BigInt(plan.batches.length)) return undefined;
+  if (offset === BigInt(plan.batches.length)) return plan.batches[plan.batches.length - 1]?.newRoot ?? plan.startRoot;
+  return plan.batches[Number(offset)].prevRoot;
+}
+
+export function finalRoot(plan: RunPlan): bigint {
+  return plan.batches.length ? plan.batches[plan.batches.length - 1].newRoot : plan.startRoot;
+}
+
+function fingerprint(
+  context: RunContext,
+  b: Omit<PlannedBatch, "fingerprint" | "index">,
+): string {
+  const canonical = JSON.stringify(
+    {
+      chainId: context.chainId,
+      anchor: context.anchor.toLowerCase(),
+      domain: context.domain,
+      policyId: context.policyId,
+      methodId: context.methodId,
+      threshold: context.threshold,
+      profile: context.profile,
+      batchSize: context.batchSize,
+      nonce: b.nonce,
+      prevRoot: b.prevRoot,
+      newRoot: b.newRoot,
+      tape: b.applications,
+      outcome: b.outcome,
+    },
+    (_k, v) => (typeof v === "bigint" ? v.toString() : v),
+  );
+  return crypto.createHash("sha256").update(canonical).digest("hex");
+}
+
+/** The expected public signals, in the orders of docs/architecture.md (what the anchor will build). */
+export function expectedPolicySignals(batch: PlannedBatch, threshold: bigint): bigint[] {
+  const o = batch.outcome;
+  return [o.tapeDigest, o.decisionBits, BigInt(o.activeCount), ...o.commitments, threshold];
+}
+
+export function expectedZkvmSignals(plan: RunContext, batch: PlannedBatch): bigint[] {
+  const o = batch.outcome;
+  return [plan.methodId, o.tapeDigest, plan.domain, batch.prevRoot, batch.nonce, plan.threshold, 2n, o.decisionBits, BigInt(o.activeCount)];
+}

@@ -1,0 +1,111 @@
+/**
+ * Proving a planned run in parallel: batches whose proof file matches the plan are reused; the
+ * others go to the worker pool; each verified proof is written atomically as soon as it arrives,
+ * so an interrupted run loses at most the batches that were in flight.
+ */
+import os from "node:os";
+import { expectedPolicySignals, expectedZkvmSignals } from "./plan";
+import { runPool, type PoolJob } from "./pool";
+import type { RunStore } from "./store";
+import type { EventSink } from "./events";
+import type { BatchProofs, PlannedBatch, ProveJob, RunPlan, StoredBatch } from "./types";
+import fs from "node:fs";
+
+export interface ProveOptions {
+  /** Worker processes; default os.cpus().length. */
+  concurrency?: number;
+  /** Module exporting createProver() (default: the snarkjs prover, src/pipeline/snark-prover). */
+  proverModule?: string;
+  onEvent?: EventSink;
+}
+
+export interface ProveSummary {
+  proved: number;
+  reused: number;
+  ms: number;
+  /** Sum of per-batch proving times of the batches proven now (CPU-side work, excl. reuse). */
+  batchMs: number;
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(1, os.cpus().length);
+}
+
+export function proveJob(plan: RunPlan, b: PlannedBatch): ProveJob {
+  return {
+    index: b.index,
+    fingerprint: b.fingerprint,
+    profile: plan.profile,
+    batchSize: plan.batchSize,
+    threshold: plan.threshold.toString(),
+    domain: plan.domain.toString(),
+    prevRoot: b.prevRoot.toString(),
+    nonce: b.nonce.toString(),
+    methodId: plan.methodId.toString(),
+    applications: b.applications.map((a) => ({ applicantId: a.applicantId.toString(), score: a.score.toString(), salt: a.salt.toString() })),
+  };
+}
+
+export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOptions = {}): Promise<ProveSummary> {
+  const emit: EventSink = options.onEvent ?? (() => {});
+  const t0 = Date.now();
+  const concurrency = options.concurrency ?? defaultConcurrency();
+  const todo: PoolJob[] = [];
+  let reused = 0;
+  for (const b of plan.batches) {
+    const stored = store.loadBatch(b);
+    if (stored) {
+      reused++;
+      emit({ type: "batch-reused", index: b.index });
+      const entry = store.readManifest().batches[b.index];
+      if (entry.status === "planned") store.updateBatch(b.index, { status: "proved", proofFile: relative(store, b.index) });
+      continue;
+    }
+    if (fs.existsSync(store.batchFile(b.index))) emit({ type: "batch-stale", index: b.index });
+    todo.push({
+      job: proveJob(plan, b),
+      expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
+      expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
+    });
+  }
+  emit({ type: "prove-start", total: plan.batches.length, toProve: todo.length, reused, concurrency });
+  let batchMs = 0;
+  await runPool(todo, {
+    concurrency,
+    proverModule: options.proverModule ?? require.resolve("./snark-prover"),
+    onStart: (index) => emit({ type: "batch-proving", index }),
+    onProved: (index, proofs, ms) => {
+      const b = plan.batches[index];
+      store.saveBatch(storedBatch(plan, b, proofs, ms));
+      store.updateBatch(index, { status: "proved", proofFile: relative(store, index) });
+      batchMs += ms;
+      emit({ type: "batch-proved", index, ms, policyMs: proofs.policyMs, zkvmMs: proofs.zkvmMs });
+    },
+  });
+  const ms = Date.now() - t0;
+  emit({ type: "prove-done", proved: todo.length, reused, ms });
+  return { proved: todo.length, reused, ms, batchMs };
+}
+
+function relative(store: RunStore, index: number): string {
+  return store.batchFile(index).slice(store.dir.length + 1);
+}
+
+function storedBatch(plan: RunPlan, b: PlannedBatch, proofs: BatchProofs, ms: number): StoredBatch {
+  return {
+    version: 1,
+    runId: plan.runId,
+    index: b.index,
+    nonce: b.nonce.toString(),
+    prevRoot: b.prevRoot.toString(),
+    newRoot: b.newRoot.toString(),
+    fingerprint: b.fingerprint,
+    tapeDigest: b.outcome.tapeDigest.toString(),
+    decisionBits: b.outcome.decisionBits.toString(),
+    activeCount: b.outcome.activeCount,
+    commitments: b.outcome.commitments.map(String),
+    proofs,
+    provedAt: new Date().toISOString(),
+    proveMs: ms,
+  };
+}
