@@ -1,0 +1,353 @@
+pragma circom 2.1.9;
+
+include "../../node_modules/circomlib/circuits/bitify.circom";
+include "../../node_modules/circomlib/circuits/poseidon.circom";
+include "../lib/sponge.circom";
+include "../lib/tags.circom";
+
+// The zkVM of docs/zkvm.md (the normative description; src/zkvm/emulator.ts is the reference).
+// Word: op + 2^4 rd + 2^7 rs1 + 2^10 rs2 + 2^13 imm (op 4 bits, registers 3 bits, imm 16 bits).
+// Opcodes: 1 HALT, 2 ADD, 3 SUB, 4 MUL, 5 ADDI, 6 LT, 7 LE, 8 EQ, 9 JMP, 10 BEQ, 11 BNE,
+//          12 READ, 13 PUB, 14 WRITE, 15 ASSERT. Opcode 0 is not an instruction.
+
+// OneHot(N): sel[i] = 1 iff idx == i, for i in 0..N-1.
+// Input: idx. Output: sel[N] (booleans, exactly one set, sum(i * sel[i]) == idx).
+// Caller must enforce: nothing; idx outside 0..N-1 makes the constraints unsatisfiable.
+template OneHot(N) {
+    signal input idx;
+    signal output sel[N];
+    var count = 0;
+    var weighted = 0;
+    for (var i = 0; i < N; i++) {
+        sel[i] <-- idx == i ? 1 : 0;
+        sel[i] * (sel[i] - 1) === 0;
+        count += sel[i];
+        weighted += i * sel[i];
+    }
+    count === 1;
+    weighted === idx;
+}
+
+// TapeShift(NIN, NOUT): the unread tape suffix after one step. win[i] = tape[tp + i] before the
+// step; wout[i] = tape[tp' + i] after it, where tp' = tp + advance. Positions past the tape are 0.
+// Inputs: win[NIN], advance (boolean). Output: wout[NOUT], NOUT <= NIN.
+// Caller must enforce: advance is boolean (ZkStep's isRead is an opcode selector).
+template TapeShift(NIN, NOUT) {
+    signal input win[NIN];
+    signal input advance;
+    signal output wout[NOUT];
+    for (var i = 0; i < NOUT; i++) {
+        if (i + 1 < NIN) {
+            wout[i] <== win[i] + advance * (win[i + 1] - win[i]);
+        } else {
+            wout[i] <== win[i] - advance * win[i];
+        }
+    }
+}
+
+// ZkStep(P, L, K, J): one machine step, fully constrained.
+// Inputs: prog[P] (program words), params[K], pc, reg[7] (r1..r7; r0 is the constant 0),
+//         tp (tape pointer), jp (journal pointer), tapeHead (= tape[tp] when tp < L).
+// Outputs: pcNext, regNext[7], tpNext, jpNext, isRead, isHalt, journalOut[J] (the word written
+//          at journal position i by this step, else 0).
+// Constraints that make the run invalid: pc not in 0..P-1; the fetched word not a valid
+// instruction (fields range-checked by one-hot selectors and a 16-bit decomposition, opcode 0 has
+// no selector); LT/LE operand >= 2^32; READ with tp == L; PUB k with k >= K; WRITE with jp == J;
+// ASSERT with reg[rs1] != reg[rs2].
+// Caller must enforce: tp <= L and jp <= J on entry (ZkVM starts both at 0 and they only grow by
+// the checked READ/WRITE), tapeHead = tape[tp], reg are r1..r7, K <= 8.
+template ZkStep(P, L, K, J) {
+    signal input prog[P];
+    signal input params[K];
+    signal input pc;
+    signal input reg[7];
+    signal input tp;
+    signal input jp;
+    signal input tapeHead;
+    signal output pcNext;
+    signal output regNext[7];
+    signal output tpNext;
+    signal output jpNext;
+    signal output isRead;
+    signal output isHalt;
+    signal output journalOut[J];
+
+    // Fetch: the pc one-hot also proves 0 <= pc < P.
+    component pcSel = OneHot(P);
+    pcSel.idx <== pc;
+    signal fetched[P];
+    var word = 0;
+    for (var i = 0; i < P; i++) {
+        fetched[i] <== pcSel.sel[i] * prog[i];
+        word += fetched[i];
+    }
+
+    // Decode: op one-hot over the 15 valid opcodes (op 0 or op >= 16 cannot satisfy it),
+    // register fields one-hot over 0..7, imm in 16 bits; one linear equation ties them to the word.
+    signal opSel[16]; // opSel[0] is unused (constrained 0)
+    var opCount = 0;
+    var opValue = 0;
+    opSel[0] <== 0;
+    for (var k = 1; k < 16; k++) {
+        opSel[k] <-- (word % 16) == k ? 1 : 0;
+        opSel[k] * (opSel[k] - 1) === 0;
+        opCount += opSel[k];
+        opValue += k * opSel[k];
+    }
+    opCount === 1;
+    component rd = OneHot(8);
+    component rs1 = OneHot(8);
+    component rs2 = OneHot(8);
+    rd.idx <-- (word \ 16) % 8;
+    rs1.idx <-- (word \ 128) % 8;
+    rs2.idx <-- (word \ 1024) % 8;
+    component immBits = Num2Bits(16);
+    immBits.in <-- (word \ 8192) % 65536;
+    signal imm <== immBits.in;
+    word === opValue + 16 * rd.idx + 128 * rs1.idx + 1024 * rs2.idx + 8192 * imm;
+
+    isHalt <== opSel[1];
+    signal isAdd <== opSel[2];
+    signal isSub <== opSel[3];
+    signal isMul <== opSel[4];
+    signal isAddi <== opSel[5];
+    signal isLt <== opSel[6];
+    signal isLe <== opSel[7];
+    signal isEq <== opSel[8];
+    signal isJmp <== opSel[9];
+    signal isBeq <== opSel[10];
+    signal isBne <== opSel[11];
+    isRead <== opSel[12];
+    signal isPub <== opSel[13];
+    signal isWrite <== opSel[14];
+    signal isAssert <== opSel[15];
+
+    // Operands a = reg[rs1], b = reg[rs2] (r0 reads 0).
+    signal aTerm[7];
+    signal bTerm[7];
+    var aAcc = 0;
+    var bAcc = 0;
+    for (var j = 0; j < 7; j++) {
+        aTerm[j] <== rs1.sel[j + 1] * reg[j];
+        bTerm[j] <== rs2.sel[j + 1] * reg[j];
+        aAcc += aTerm[j];
+        bAcc += bTerm[j];
+    }
+    signal a <== aAcc;
+    signal b <== bAcc;
+
+    // Field product (MUL).
+    signal product <== a * b;
+
+    // eq = (a == b) (EQ, BEQ, BNE); ASSERT needs a == b.
+    signal diffInv <-- (a - b) != 0 ? 1 / (a - b) : 0;
+    signal eq <== 1 - (a - b) * diffInv;
+    (a - b) * eq === 0;
+    isAssert * (a - b) === 0;
+
+    // LT / LE on 32-bit operands. Inputs are gated so other opcodes keep the range checks
+    // satisfiable; for LT/LE both operands must be < 2^32 or the run is invalid.
+    signal cmpEn <== isLt + isLe;
+    signal cmpA <== cmpEn * a;
+    signal cmpB <== cmpEn * b;
+    component rangeA = Num2Bits(32);
+    component rangeB = Num2Bits(32);
+    rangeA.in <== cmpA;
+    rangeB.in <== cmpB;
+    // LE: b - a + 2^32 >= 2^32 iff a <= b; LT: b - a - 1 + 2^32 >= 2^32 iff a < b. In [0, 2^33).
+    component cmpBits = Num2Bits(33);
+    cmpBits.in <== cmpB - cmpA + cmpEn * 4294967296 - isLt;
+    signal cmpResult <== cmpBits.out[32]; // 0 when cmpEn == 0 (the input is 0)
+
+    // PUB rd, k (k in the rs1 field): k < K.
+    var pubAcc = 0;
+    signal pubTerm[K];
+    for (var k = 0; k < K; k++) {
+        pubTerm[k] <== rs1.sel[k] * params[k];
+        pubAcc += pubTerm[k];
+    }
+    if (K < 8) {
+        var pubOutside = 0;
+        for (var k = K; k < 8; k++) {
+            pubOutside += rs1.sel[k];
+        }
+        isPub * pubOutside === 0;
+    }
+
+    // The value written to rd (0 for opcodes that do not write).
+    signal addLike <== (isAdd + isSub + isAddi) * a;
+    signal addSubB <== (isAdd - isSub) * b;
+    signal addiImm <== isAddi * imm;
+    signal mulVal <== isMul * product;
+    signal eqVal <== isEq * eq;
+    signal readVal <== isRead * tapeHead;
+    signal pubVal <== isPub * pubAcc;
+    signal value <== addLike + addSubB + addiImm + mulVal + cmpResult + eqVal + readVal + pubVal;
+    signal writesRd <== isAdd + isSub + isMul + isAddi + isLt + isLe + isEq + isRead + isPub;
+    signal writeSel[7];
+    for (var j = 0; j < 7; j++) {
+        writeSel[j] <== writesRd * rd.sel[j + 1]; // rd = r0 discards the value
+        regNext[j] <== reg[j] + writeSel[j] * (value - reg[j]);
+    }
+
+    // Control flow: HALT keeps pc (a self-loop), JMP/taken branch go to imm, else pc + 1.
+    signal beqTaken <== isBeq * eq;
+    signal bneNotTaken <== isBne * eq;
+    signal taken <== isJmp + beqTaken + isBne - bneNotTaken;
+    signal jumpDelta <== taken * (imm - pc - 1);
+    pcNext <== pc + 1 - isHalt + jumpDelta;
+
+    // READ: tp < L, i.e. isRead * (L - tp) is invertible when isRead = 1.
+    signal readRoom <== isRead * (L - tp);
+    signal readRoomInv <-- readRoom != 0 ? 1 / readRoom : 0;
+    readRoom * readRoomInv === isRead;
+    tpNext <== tp + isRead;
+
+    // WRITE rs1: journal[jp] = a, jp < J.
+    component jpSel = OneHot(J + 1);
+    jpSel.idx <== jp;
+    isWrite * jpSel.sel[J] === 0;
+    signal writtenWord <== isWrite * a;
+    for (var i = 0; i < J; i++) {
+        journalOut[i] <== jpSel.sel[i] * writtenWord;
+    }
+    jpNext <== jp + isWrite;
+}
+
+// MethodId(P): spongeDigest(TAG_METHOD, prog[0..progLen-1]) (src/hash.ts), for 1 <= progLen <= P,
+// with prog[i] == 0 for i >= progLen. The sponge state is taken after ceil(progLen / 15) chunks,
+// so the method ID does not depend on P.
+// Inputs: progLen, prog[P]. Output: out.
+// Caller must enforce: nothing (progLen outside 1..P or a non-zero word past progLen is unsatisfiable).
+template MethodId(P) {
+    signal input progLen;
+    signal input prog[P];
+    signal output out;
+    var RATE = 15;
+    var CHUNKS = (P + RATE - 1) \ RATE;
+
+    component lenSel = OneHot(P + 1); // lenSel.sel[n] = (progLen == n); n = 0 is excluded below
+    lenSel.idx <== progLen;
+    lenSel.sel[0] === 0;
+    var beyond = 0; // sum of lenSel.sel[0..i]: 1 iff progLen <= i, i.e. word i is past the program
+    for (var i = 0; i < P; i++) {
+        beyond += lenSel.sel[i];
+        beyond * prog[i] === 0;
+    }
+
+    component init = Poseidon(2);
+    init.inputs[0] <== TAG_METHOD();
+    init.inputs[1] <== progLen;
+    component absorb[CHUNKS];
+    signal picked[CHUNKS];
+    var result = 0;
+    for (var c = 0; c < CHUNKS; c++) {
+        absorb[c] = Poseidon(16);
+        if (c == 0) {
+            absorb[c].inputs[0] <== init.out;
+        } else {
+            absorb[c].inputs[0] <== absorb[c - 1].out;
+        }
+        for (var j = 0; j < RATE; j++) {
+            if (c * RATE + j < P) {
+                absorb[c].inputs[1 + j] <== prog[c * RATE + j];
+            } else {
+                absorb[c].inputs[1 + j] <== 0;
+            }
+        }
+        // Chunk c is the last one iff progLen in (15c, 15c + 15].
+        var isLast = 0;
+        for (var n = c * RATE + 1; n <= c * RATE + RATE && n <= P; n++) {
+            isLast += lenSel.sel[n];
+        }
+        picked[c] <== isLast * absorb[c].out;
+        result += picked[c];
+    }
+    out <== result;
+}
+
+// ZkVM(T, P, L, K, J): a run of the program (identified by methodId) on the private tape, for
+// exactly T steps, that halts; public signals in this order:
+//   methodId, tapeDigest, params[K], journalLen, journal[J]
+// Private inputs: progLen (1..P), prog[P] (words past progLen are 0), tape[L].
+// Guarantees: methodId = spongeDigest(TAG_METHOD, prog[0..progLen-1]); tapeDigest = TapeDigest(L)
+// of the tape; every step is a valid instruction executed as in docs/zkvm.md; the last step
+// executes HALT (halting is a self-loop, so nothing changes after the first HALT); journal[i] is
+// the i-th word written and 0 past journalLen.
+// Caller must enforce: public inputs are canonical field elements (< r; the generated verifier
+// checks this); T >= 1, 1 <= P, 1 <= K <= 8, J >= 1, L >= 1.
+template ZkVM(T, P, L, K, J) {
+    signal input methodId;
+    signal input tapeDigest;
+    signal input params[K];
+    signal input journalLen;
+    signal input journal[J];
+    signal input progLen;
+    signal input prog[P];
+    signal input tape[L];
+
+    assert(K >= 1 && K <= 8);
+    assert(T >= 1 && P >= 1 && L >= 1 && J >= 1);
+
+    component method = MethodId(P);
+    method.progLen <== progLen;
+    method.prog <== prog;
+    methodId === method.out;
+
+    component digest = TapeDigest(L);
+    digest.words <== tape;
+    tapeDigest === digest.out;
+
+    component step[T];
+    component shift[T - 1 > 0 ? T - 1 : 1];
+    var W0 = L < T ? L : T; // unread-tape window size before step 0 (step t reads at most T - t more words)
+    signal window0[W0];
+    for (var i = 0; i < W0; i++) {
+        window0[i] <== tape[i];
+    }
+    var journalAcc[J];
+    for (var i = 0; i < J; i++) {
+        journalAcc[i] = 0;
+    }
+    for (var t = 0; t < T; t++) {
+        var win = L < T - t ? L : T - t;
+        var winNext = L < T - t - 1 ? L : T - t - 1;
+        step[t] = ZkStep(P, L, K, J);
+        if (t < T - 1) {
+            shift[t] = TapeShift(win, winNext);
+        }
+        step[t].prog <== prog;
+        step[t].params <== params;
+        if (t == 0) {
+            step[t].pc <== 0;
+            for (var j = 0; j < 7; j++) {
+                step[t].reg[j] <== 0;
+            }
+            step[t].tp <== 0;
+            step[t].jp <== 0;
+            step[t].tapeHead <== window0[0];
+        } else {
+            step[t].pc <== step[t - 1].pcNext;
+            step[t].reg <== step[t - 1].regNext;
+            step[t].tp <== step[t - 1].tpNext;
+            step[t].jp <== step[t - 1].jpNext;
+            step[t].tapeHead <== shift[t - 1].wout[0];
+        }
+        if (t < T - 1) {
+            if (t == 0) {
+                shift[t].win <== window0;
+            } else {
+                shift[t].win <== shift[t - 1].wout;
+            }
+            shift[t].advance <== step[t].isRead;
+        }
+        for (var i = 0; i < J; i++) {
+            journalAcc[i] += step[t].journalOut[i];
+        }
+    }
+    step[T - 1].isHalt === 1;
+    journalLen === step[T - 1].jpNext;
+    for (var i = 0; i < J; i++) {
+        journal[i] === journalAcc[i];
+    }
+}

@@ -1,0 +1,46 @@
+import { tapeDigest } from "../tape";
+import { checkRunInputs, emulate, type EmulateResult, type ZkvmLimits } from "./emulator";
+import { methodId } from "./method";
+
+/** The zkVM circuit's input JSON (decimal strings): public signals first, then the private witness. */
+export interface ZkvmCircuitInput {
+  methodId: string;
+  tapeDigest: string;
+  params: string[];
+  journalLen: string;
+  journal: string[];
+  progLen: string;
+  prog: string[];
+  tape: string[];
+}
+
+/**
+ * Circuit input for running `program` on `tape`/`params`. journalLen/journal are the emulator's
+ * (for an invalid run: what was written before the fault, so only the fault itself can make the
+ * circuit reject). Throws RangeError when the inputs do not fit `limits`.
+ */
+export function zkvmInput(
+  program: readonly bigint[],
+  tape: readonly bigint[],
+  params: readonly bigint[],
+  limits: ZkvmLimits,
+  run: EmulateResult = emulate(program, tape, params, limits),
+): ZkvmCircuitInput {
+  checkRunInputs(program, tape, params, limits);
+  const prog = [...program, ...new Array<bigint>(limits.P - program.length).fill(0n)];
+  return {
+    methodId: methodId(program).toString(),
+    tapeDigest: tapeDigest(tape).toString(),
+    params: params.map(String),
+    journalLen: String(run.journalLen),
+    journal: run.journal.map(String),
+    progLen: String(program.length),
+    prog: prog.map(String),
+    tape: tape.map(String),
+  };
+}
+
+/** Public signals in the circuit's order: [methodId, tapeDigest, params[K], journalLen, journal[J]]. */
+export function zkvmPublicSignals(input: ZkvmCircuitInput): bigint[] {
+  return [input.methodId, input.tapeDigest, ...input.params, input.journalLen, ...input.journal].map((s) => BigInt(s));
+}
