@@ -158,7 +158,13 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
     } catch (err) {
       throw asRevert(b, err);
     }
-    const accountNonce = await r("read account nonce", () => client.accountNonce("pending"));
+    let accountNonce = await r("read account nonce", () => client.accountNonce("pending"));
+    if (entry.status === "sent" && entry.accountNonce !== undefined) {
+      // Resending: reuse the earlier transaction's account nonce while it is unmined, so that at most
+      // one of the two can ever be mined (a node still holding the first one refuses the second).
+      const latest = await r("read account nonce", () => client.accountNonce("latest"));
+      if (latest <= entry.accountNonce) accountNonce = entry.accountNonce;
+    }
     // Recorded before sending: if we crash after the send, the next run knows a transaction may be out.
     store.updateBatch(b.index, { status: "sent", accountNonce, txHash: undefined });
     let hash: string;

@@ -128,7 +128,8 @@ export class FakeAnchor implements AnchorClient {
     const f = this.fault("send");
     if (f === "transient") throw this.transient();
     const pendingCount = this.accountTxs + this.pending.length;
-    if (accountNonce < pendingCount) throw new Error("nonce too low");
+    if (accountNonce < this.accountTxs) throw new Error("nonce too low");
+    if (accountNonce < pendingCount) throw new Error("replacement transaction underpriced");
     const hash = "0x" + crypto.createHash("sha256").update(`${accountNonce}:${this.sent.length}`).digest("hex");
     this.sent.push({ hash, call, accountNonce });
     if (this.holdMining) this.pending.push({ hash, call });

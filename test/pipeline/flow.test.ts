@@ -1,0 +1,265 @@
+/**
+ * The pipeline end to end with fakes: real worker processes running a fake prover, an in-memory
+ * anchor with fault injection. The same flows run against anvil with real proofs in test/e2e.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  AnchorRevertError,
+  ApplicationsInvalidError,
+  ChainDivergedError,
+  ProvingFailedError,
+  RunMismatchError,
+  finalRoot,
+  openRun,
+  proveRun,
+  submitRun,
+  type PipelineEvent,
+  type RunContext,
+} from "../../src/pipeline";
+import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
+
+const FAKE_PROVER = path.join(__dirname, "fake-prover.ts");
+const fast = { retry: { baseMs: 1, maxMs: 4 }, pollMs: 2, pendingTimeoutMs: 200 };
+
+function csv(n: number, withSalt = false): string {
+  const rows = ["applicantId,score,salt"];
+  for (let i = 0; i < n; i++) rows.push(`${1000 + i},${500 + 37 * i},${withSalt ? 7 + i : ""}`);
+  return rows.join("\n") + "\n";
+}
+
+describe("pipeline flow (fake prover in worker processes, fake anchor)", function () {
+  let dir: string;
+  let anchor: FakeAnchor;
+  let ctx: RunContext;
+  let input: string;
+  let events: PipelineEvent[];
+  let log: string;
+
+  const open = (extra: Partial<Parameters<typeof openRun>[0]> = {}) =>
+    openRun({
+      input,
+      context: ctx,
+      policy: fakePolicy,
+      state: fakeState,
+      readStart: () => anchor.readState(),
+      runsDir: path.join(dir, "runs"),
+      onEvent: (e) => events.push(e),
+      ...extra,
+    });
+  const proofsMade = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).length : 0);
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-flow-"));
+    log = path.join(dir, "prover.log");
+    process.env.FAKE_PROVER_LOG = log;
+    delete process.env.FAKE_PROVER_FAIL_INDEX;
+    delete process.env.FAKE_PROVER_BAD_VERIFY_INDEX;
+    delete process.env.FAKE_PROVER_DELAY_MS;
+    const opts = { domain: 123n, policyId: 1n, methodId: 77n, threshold: 600n };
+    anchor = new FakeAnchor(opts);
+    anchor.root = 42n;
+    ctx = { chainId: 31337n, anchor: anchor.address, ...opts, profile: "test", batchSize: BATCH_SIZE, scoreBits: 32 };
+    input = path.join(dir, "apps.csv");
+    fs.writeFileSync(input, csv(10));
+    events = [];
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    delete process.env.FAKE_PROVER_LOG;
+  });
+
+  it("plans, proves in parallel, stores, submits in order; secrets stay in 0600 files", async () => {
+    const { plan, store, created } = await open();
+    expect(created).to.equal(true);
+    expect(plan.batches.map((b) => [b.index, b.nonce, b.applications.length])).to.deep.equal([
+      [0, 0n, 4],
+      [1, 1n, 4],
+      [2, 2n, 2],
+    ]);
+    expect(plan.batches[1].prevRoot).to.equal(plan.batches[0].newRoot);
+    expect(plan.batches[0].prevRoot).to.equal(42n);
+    const proved = await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER, onEvent: (e) => events.push(e) });
+    expect(proved).to.include({ proved: 3, reused: 0 });
+    expect(proofsMade()).to.equal(3);
+    expect(store.readManifest().batches.map((b) => b.status)).to.deep.equal(["proved", "proved", "proved"]);
+    const sum = await submitRun(plan, store, anchor, { ...fast, onEvent: (e) => events.push(e) });
+    expect(sum).to.include({ sent: 3, skipped: 0, decisionsSent: 10 });
+    expect(anchor.nonce).to.equal(3n);
+    expect(anchor.root).to.equal(finalRoot(plan));
+    expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
+    expect(store.readManifest().batches.map((b) => b.status)).to.deep.equal(["attested", "attested", "attested"]);
+    const receipts = fs.readFileSync(store.receiptsFile, "utf8").trim().split("\n");
+    expect(receipts[0]).to.equal("applicantId,score,salt,saltGenerated,commitment,batch,slot,nonce");
+    expect(receipts).to.have.length(11);
+    expect(receipts[10]).to.match(/^1009,833,\d+,yes,\d+,2,1,2$/);
+    if (process.platform !== "win32") {
+      expect(fs.statSync(store.receiptsFile).mode & 0o777).to.equal(0o600);
+      expect(fs.statSync(store.planFile).mode & 0o777).to.equal(0o600);
+    }
+    expect(events.filter((e) => e.type === "batch-attested")).to.have.length(3);
+  });
+
+  it("a re-run reuses matching proofs, loads the same plan (same salts) and re-proves a stale file", async () => {
+    const first = await open();
+    await proveRun(first.plan, first.store, { concurrency: 2, proverModule: FAKE_PROVER });
+    const again = await open();
+    expect(again.created).to.equal(false);
+    expect(again.plan.batches.map((b) => b.fingerprint)).to.deep.equal(first.plan.batches.map((b) => b.fingerprint));
+    const file = again.store.batchFile(1);
+    const stored = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, JSON.stringify({ ...stored, fingerprint: "0".repeat(64) }));
+    events = [];
+    const sum = await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, onEvent: (e) => events.push(e) });
+    expect(sum).to.include({ proved: 1, reused: 2 });
+    expect(events.filter((e) => e.type === "batch-stale").map((e) => (e as { index: number }).index)).to.deep.equal([1]);
+    expect(proofsMade()).to.equal(4);
+  });
+
+  it("a failing or non-verifying proof is never stored; the others are kept", async () => {
+    const { plan, store } = await open();
+    process.env.FAKE_PROVER_FAIL_INDEX = "1";
+    await proveRun(plan, store, { concurrency: 1, proverModule: FAKE_PROVER }).then(
+      () => expect.fail("expected failure"),
+      (err) => {
+        expect(err).to.be.instanceOf(ProvingFailedError);
+        expect(err.message).to.contain("fake prover failure on batch 1");
+      },
+    );
+    expect(fs.existsSync(store.batchFile(0))).to.equal(true);
+    expect(fs.existsSync(store.batchFile(1))).to.equal(false);
+    delete process.env.FAKE_PROVER_FAIL_INDEX;
+    process.env.FAKE_PROVER_BAD_VERIFY_INDEX = "2";
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER }).then(
+      () => expect.fail("expected failure"),
+      (err) => expect(err.message).to.match(/batch 2: local verification failed \(policy REJECTED, zkVM ok\); nothing was stored/),
+    );
+    expect(fs.existsSync(store.batchFile(2))).to.equal(false);
+    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(/batch 2 .* has no proof matching the plan/);
+    expect(anchor.sent).to.have.length(0);
+  });
+
+  it("resumes after a stop between two submissions: no gap, no duplicate, no proof regenerated", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    await submitRun(plan, store, anchor, {
+      ...fast,
+      afterAttested: (i) => {
+        if (i === 0) throw new Error("simulated crash");
+      },
+    }).catch((e) => expect(e.message).to.equal("simulated crash"));
+    expect(anchor.nonce).to.equal(1n);
+    const again = await open();
+    await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER });
+    const sum = await submitRun(again.plan, again.store, anchor, { ...fast, onEvent: (e) => events.push(e) });
+    expect(sum).to.include({ sent: 2, skipped: 1 });
+    expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
+    expect(anchor.root).to.equal(finalRoot(plan));
+    expect(proofsMade()).to.equal(3);
+  });
+
+  it("retries transient RPC failures, incl. a send whose response was lost (no second transaction)", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    anchor.faults = {
+      readState: ["transient", "transient"],
+      preflight: ["transient"],
+      send: ["drop-after-send", "transient"],
+      receipt: ["transient"],
+      accountNonce: ["transient"],
+    };
+    await submitRun(plan, store, anchor, { ...fast, onEvent: (e) => events.push(e) });
+    expect(anchor.nonce).to.equal(3n);
+    expect(anchor.root).to.equal(finalRoot(plan));
+    expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
+    expect(events.filter((e) => e.type === "retry").length).to.be.greaterThanOrEqual(6);
+  });
+
+  it("gives up with a clear message when the RPC keeps failing", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 1, proverModule: FAKE_PROVER });
+    anchor.faults = { readState: Array(20).fill("transient") };
+    await expect(submitRun(plan, store, anchor, { ...fast, retry: { attempts: 3, baseMs: 1, maxMs: 2 } })).to.be.rejectedWith(
+      /read anchor state: still failing after 3 attempts .*run again: the run resumes/,
+    );
+    expect(anchor.sent).to.have.length(0);
+  });
+
+  it("waits for a transaction still pending from an earlier attempt instead of sending another", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    anchor.holdMining = true;
+    // Simulate a crash right after the first send: the transaction is in the mempool.
+    await submitRun(plan, store, anchor, { ...fast, pendingTimeoutMs: 20 }).catch(() => undefined);
+    expect(anchor.sent).to.have.length(1);
+    expect(store.readManifest().batches[0]).to.include({ status: "sent", accountNonce: 0 });
+    setTimeout(() => {
+      anchor.holdMining = false;
+      anchor.mine();
+    }, 30);
+    anchor.receipts.clear();
+    store.updateBatch(0, { txHash: undefined });
+    await submitRun(plan, store, anchor, { ...fast, pendingTimeoutMs: 5_000, onEvent: (e) => events.push(e) });
+    expect(events.some((e) => e.type === "batch-pending")).to.equal(true);
+    expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
+    expect(anchor.nonce).to.equal(3n);
+  });
+
+  it("after the chain went back (revert to before the last batch) a re-run resubmits it", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    let snap: ReturnType<FakeAnchor["snapshot"]> | undefined;
+    await submitRun(plan, store, anchor, { ...fast, afterAttested: (i) => void (i === 1 && (snap = anchor.snapshot())) });
+    anchor.revertTo(snap!);
+    expect(anchor.nonce).to.equal(2n);
+    const sum = await submitRun(plan, store, anchor, fast);
+    expect(sum).to.include({ sent: 1, skipped: 2 });
+    expect(anchor.nonce).to.equal(3n);
+    expect(anchor.root).to.equal(finalRoot(plan));
+  });
+
+  it("stops when the chain diverged from the plan and sends nothing", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    anchor.root = 43n;
+    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(ChainDivergedError, /nonce 0 with root 0x0+2b, but the plan expects root 0x0+2a/);
+    anchor.root = 42n;
+    anchor.nonce = 7n;
+    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(ChainDivergedError, /this run ends at nonce 3/);
+    expect(anchor.sent).to.have.length(0);
+  });
+
+  it("a permanent revert stops the run with the decoded custom error", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    (anchor.opts as { threshold: bigint }).threshold = 601n; // the anchor's policy differs: proofs fail
+    const err = await submitRun(plan, store, anchor, fast).catch((e) => e);
+    expect(err).to.be.instanceOf(AnchorRevertError);
+    expect(err.errorName).to.equal("InvalidPolicyProof");
+    expect(err.message).to.match(/^batch 0: the anchor reverted with InvalidPolicyProof\(\); the run stopped/);
+    expect(anchor.sent).to.have.length(0);
+  });
+
+  it("a bad input file: every error reported, no run folder, chain never read", async () => {
+    fs.writeFileSync(input, "applicantId,score\n1,abc\n1,5\n");
+    let reads = 0;
+    const err = await open({ readStart: async () => (reads++, anchor.readState()) }).catch((e) => e);
+    expect(err).to.be.instanceOf(ApplicationsInvalidError);
+    expect(err.issues.map((i: { row: number }) => i.row)).to.deep.equal([1, 2]);
+    expect(reads).to.equal(0);
+    expect(fs.existsSync(path.join(dir, "runs"))).to.equal(false);
+  });
+
+  it("refuses to reuse a run planned for another input or threshold", async () => {
+    await open();
+    await expect(open({ runId: (await open()).plan.runId, context: { ...ctx, threshold: 1n } })).to.be.rejectedWith(RunMismatchError, /threshold 600 vs 1/);
+    const { plan } = await open();
+    fs.appendFileSync(input, "5000,1,\n");
+    await expect(open({ runId: plan.runId })).to.be.rejectedWith(RunMismatchError, /the input file changed/);
+    const fresh = await open({ newRun: true });
+    expect(fresh.created).to.equal(true);
+    expect(fresh.plan.runId).to.not.equal(plan.runId);
+  });
+});
