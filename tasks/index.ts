@@ -1,1 +1,3 @@
+import "./deploy";
+import "./circuits";
 export {};
