@@ -352,7 +352,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint64 batchNonce,
         uint256 decisionBits,
         uint256[] calldata commitments
-    ) private pure returns (bytes32 root) {
+    ) internal pure returns (bytes32 root) {
         uint256 n = commitments.length;
         uint256 width = 1;
         while (width < n) width <<= 1;
@@ -413,7 +413,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint256 prevRoot,
         uint256 methodId,
         Batch calldata batch
-    ) private returns (uint256 newRoot) {
+    ) internal returns (uint256 newRoot) {
         bytes32 dRoot = _merkleRoot(policyId, batchNonce, batch.decisionBits, batch.commitments);
         newRoot = _nextRoot(prevRoot, batchNonce, policyId, methodId, dRoot, batch);
         _stateRoot = newRoot;
