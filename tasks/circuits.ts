@@ -15,8 +15,8 @@ task("circuits:build", "Compiles the circuits of circuits/registry.json, runs th
   .addOptionalParam("ptau", "Prepared powers-of-tau file (required for production; checked against published hashes)", undefined, types.string)
   .addOptionalParam("only", "Build only this circuit (comma-separated names allowed)", undefined, types.string)
   .addFlag("allowUnknownPtau", "UNSAFE: accept a --ptau whose hash is not published (the build is marked devOnly)")
-  .addFlag("verbose", "Print every snarkjs log line")
-  .setAction(async (args: { profile: string; force: boolean; ptau?: string; only?: string; allowUnknownPtau: boolean; verbose: boolean }) => {
+  .addFlag("snarkjsLogs", "Print every snarkjs log line")
+  .setAction(async (args: { profile: string; force: boolean; ptau?: string; only?: string; allowUnknownPtau: boolean; snarkjsLogs: boolean }) => {
     const { buildCircuits, BuildError } = await import("../src/build");
     const { PROFILES } = await import("../src/paths");
     const profile = args.profile as (typeof PROFILES)[number];
@@ -32,7 +32,7 @@ task("circuits:build", "Compiles the circuits of circuits/registry.json, runs th
         console.log(`${who}${e.step}: ${e.cached ? "unchanged, skipped" : `done in ${seconds(e.ms)}`}${e.cached ? "" : ""}`);
       } else if (e.level === "warn" || e.level === "error") {
         console.log(`${who}  ${e.level}: ${e.message}`);
-      } else if (args.verbose) {
+      } else if (args.snarkjsLogs) {
         console.log(`${who}  ${e.message}`);
       } else if (Date.now() - lastProgress > 5000) {
         // Long steps (dev ptau, large setups): one progress line every 5 s.
