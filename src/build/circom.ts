@@ -64,12 +64,20 @@ export async function runCircom(mainFile: string, outDir: string, extraFlags: re
   });
 }
 
-/** Writes the main wrapper for `spec` as `<outDir>/<name>.circom` and compiles it. */
-export async function compileTemplate(spec: MainSpec, name: string, outDir: string): Promise<CompileResult> {
+/**
+ * Writes the main wrapper for `spec` as `<outDir>/<name>.circom` and compiles it. `extraFlags` come
+ * after CIRCOM_FLAGS (the registry's per-circuit circomFlags, e.g. "--O1" for PLONK circuits).
+ */
+export async function compileTemplate(
+  spec: MainSpec,
+  name: string,
+  outDir: string,
+  extraFlags: readonly string[] = [],
+): Promise<CompileResult> {
   fs.mkdirSync(outDir, { recursive: true });
   const mainFile = path.join(outDir, `${name}.circom`);
   fs.writeFileSync(mainFile, mainSource(spec));
-  return runCircom(mainFile, outDir);
+  return runCircom(mainFile, outDir, extraFlags);
 }
 
 let versionCache: { compiler: string; package: string } | undefined;

@@ -120,7 +120,7 @@ export async function buildCircuits(options: BuildOptions): Promise<BuildResult>
         const spec = mainSpec(circuit, profile);
         const main = mainSource(spec);
         const sources = sourceSet(circuit.file);
-        const flags = [...CIRCOM_FLAGS];
+        const flags = [...CIRCOM_FLAGS, ...(circuit.circomFlags ?? [])];
         const compileKey = inputsHash({ sources: sources.hash, main, compiler, flags, circomlib: libVersion });
         const detail = `circom ${compiler.compiler} ${flags.join(" ")} on ${circuit.file} (${circuit.template}(${spec.params.join(", ")}))`;
         let info: Omit<R1csInfo, "labels">;
@@ -140,7 +140,7 @@ export async function buildCircuits(options: BuildOptions): Promise<BuildResult>
         } else {
           await steps.run("compile", detail, async () => {
             fs.rmSync(paths.dir, { recursive: true, force: true });
-            await compileTemplate(spec, name, paths.dir);
+            await compileTemplate(spec, name, paths.dir, circuit.circomFlags);
           });
           info = await steps.run("constraints", "read constraint counts from the r1cs", () => readR1csInfo(paths.r1cs));
           r1csHash = await sha256File(paths.r1cs);

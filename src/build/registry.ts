@@ -25,6 +25,11 @@ export interface RegistryCircuit {
   publicInputs: string[];
   /** Documentation of the public-signal order (not used by the build). */
   publicSignals?: string[];
+  /**
+   * Extra circom flags after CIRCOM_FLAGS. PLONK circuits use ["--O1"]: --O2 substitutes linear
+   * constraints into the Poseidon S-boxes and multiplies snarkjs PLONK gates (policy N=4: 45k vs 10k).
+   */
+  circomFlags?: string[];
 }
 
 export interface Registry {
@@ -69,6 +74,9 @@ export function loadRegistry(source: string | Registry = DEFAULT_REGISTRY): Regi
     }
     if (!Array.isArray(c.paramOrder)) fail(`${at}.paramOrder must list the template parameters in order`);
     if (!Array.isArray(c.publicInputs)) fail(`${at}.publicInputs must be an array of signal names`);
+    if (c.circomFlags !== undefined && !(Array.isArray(c.circomFlags) && c.circomFlags.every((f) => /^--O[012]$/.test(f)))) {
+      fail(`${at}.circomFlags must be an array of circom optimization flags (--O0, --O1, --O2)`);
+    }
     for (const profile of PROFILES) {
       const p = c.params?.[profile];
       if (typeof p !== "object" || p === null) fail(`${at}.params.${profile} is missing`);
