@@ -1,0 +1,102 @@
+pragma circom 2.1.9;
+
+include "../../node_modules/circomlib/circuits/bitify.circom";
+include "../../node_modules/circomlib/circuits/comparators.circom";
+include "../../node_modules/circomlib/circuits/poseidon.circom";
+include "../lib/sponge.circom";
+include "../lib/tags.circom";
+
+// PolicyBatch(N, SCORE_BITS): every decision of a batch of N slots follows the policy
+// "approve iff score <= threshold", against hiding commitments and the batch tape digest.
+// TypeScript reference (test oracle): src/policy evaluatePolicy. Documentation: docs/policy.md.
+//
+// Private inputs, per slot i in 0..N-1:
+//   applicantId[i], score[i], salt[i]  field elements; score[i] < 2^SCORE_BITS (enforced here)
+//   active[i]                          0 or 1 (enforced here); active slots form a prefix 0..k-1
+//                                      and inactive slots carry applicantId = score = salt = 0 (enforced here)
+// Public input:
+//   threshold                          < 2^SCORE_BITS (enforced here)
+// Public outputs, in this order (snarkjs public signals: outputs, then threshold):
+//   tapeDigest     TapeDigest(1 + 3N) over [activeCount, score[0..N-1], applicantId[0..N-1], salt[0..N-1]]
+//                  (the batch tape of src/tape, docs/tape.md)
+//   decisionBits   sum_i 2^i * (active[i] AND score[i] <= threshold)
+//   activeCount    sum_i active[i]
+//   commitments[N] Poseidon(4)(TAG_COMMITMENT, applicantId[i], score[i], salt[i]) if active[i], else 0
+//
+// Caller must enforce:
+//   - every public signal is a canonical field element (< r): the snarkjs PLONK verifier (JS and
+//     Solidity) does not check it, so signal + r would alias signal (docs/policy.md).
+//   - template parameters: 1 <= N <= 252 (decisionBits must not wrap), 1 <= SCORE_BITS <= 252
+//     (LessEqThan(n) needs n <= 252); both are asserted at compile time.
+//   - uniqueness of applicantId within a batch is NOT proven; src/policy rejects duplicates.
+//   - the salts must be secret and uniformly random: they make commitments and tapeDigest hiding.
+template PolicyBatch(N, SCORE_BITS) {
+    assert(N >= 1 && N <= 252);
+    assert(SCORE_BITS >= 1 && SCORE_BITS <= 252);
+
+    signal input applicantId[N];
+    signal input score[N];
+    signal input salt[N];
+    signal input active[N];
+    signal input threshold;
+
+    signal output tapeDigest;
+    signal output decisionBits;
+    signal output activeCount;
+    signal output commitments[N];
+
+    // threshold < 2^SCORE_BITS: LessEqThan assumes both inputs fit SCORE_BITS bits.
+    component thresholdRange = Num2Bits(SCORE_BITS);
+    thresholdRange.in <== threshold;
+
+    component scoreRange[N];
+    component scoreLeThreshold[N];
+    component commitHash[N];
+    signal decision[N];
+    var bitsAcc = 0;
+    var countAcc = 0;
+
+    for (var i = 0; i < N; i++) {
+        // active is a bit, and slot i can only be active if slot i-1 is (prefix).
+        active[i] * (active[i] - 1) === 0;
+        if (i > 0) {
+            active[i] * (1 - active[i - 1]) === 0;
+        }
+
+        // Inactive slots carry all-zero data, so the tape of a batch is unique.
+        (1 - active[i]) * applicantId[i] === 0;
+        (1 - active[i]) * score[i] === 0;
+        (1 - active[i]) * salt[i] === 0;
+
+        // score[i] < 2^SCORE_BITS, then score[i] <= threshold with both inputs range-checked.
+        scoreRange[i] = Num2Bits(SCORE_BITS);
+        scoreRange[i].in <== score[i];
+        scoreLeThreshold[i] = LessEqThan(SCORE_BITS);
+        scoreLeThreshold[i].in[0] <== score[i];
+        scoreLeThreshold[i].in[1] <== threshold;
+
+        // Denials are proven too: the bit is 0 for an active slot with score > threshold.
+        decision[i] <== active[i] * scoreLeThreshold[i].out;
+        bitsAcc += decision[i] * (1 << i);
+        countAcc += active[i];
+
+        commitHash[i] = Poseidon(4);
+        commitHash[i].inputs[0] <== TAG_COMMITMENT();
+        commitHash[i].inputs[1] <== applicantId[i];
+        commitHash[i].inputs[2] <== score[i];
+        commitHash[i].inputs[3] <== salt[i];
+        commitments[i] <== active[i] * commitHash[i].out;
+    }
+    decisionBits <== bitsAcc;
+    activeCount <== countAcc;
+
+    // The batch tape (src/tape batchTape): [activeCount, scores, ids, salts].
+    component tape = TapeDigest(1 + 3 * N);
+    tape.words[0] <== activeCount;
+    for (var i = 0; i < N; i++) {
+        tape.words[1 + i] <== score[i];
+        tape.words[1 + N + i] <== applicantId[i];
+        tape.words[1 + 2 * N + i] <== salt[i];
+    }
+    tapeDigest <== tape.out;
+}

@@ -1,0 +1,28 @@
+/**
+ * The policy layer: a PLONK proof that every decision of a batch follows "approve iff score <=
+ * threshold" (circuits/policy/policy_batch.circom). See docs/policy.md.
+ */
+export { PolicyInputError } from "./errors";
+export { policyParams, registryPath, type PolicyParams } from "./params";
+export {
+  commitment,
+  decodePolicyPublicSignals,
+  evaluatePolicy,
+  policyInput,
+  policyPublicSignals,
+  randomSalt,
+  validateBatch,
+  withSalts,
+  type Application,
+  type PolicyCircuitInput,
+  type PolicyOutputs,
+  type UnsaltedApplication,
+} from "./reference";
+export {
+  encodePolicyProof,
+  provePolicy,
+  verifyPolicy,
+  type PlonkProof,
+  type PolicyProof,
+  type PolicyProofOptions,
+} from "./prove";

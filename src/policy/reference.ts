@@ -1,0 +1,203 @@
+/**
+ * The TypeScript reference of circuits/policy/policy_batch.circom (PolicyBatch(N, SCORE_BITS)):
+ * evaluatePolicy returns exactly the circuit's public outputs and is the test oracle of the
+ * differential tests. Input validation lives here too, so a batch the circuit cannot prove is
+ * rejected with a clear PolicyInputError before any witness is computed.
+ */
+import { randomBytes } from "node:crypto";
+import { SNARK_SCALAR_FIELD } from "../field";
+import { poseidon } from "../hash";
+import { TAG_COMMITMENT } from "../tags";
+import { batchTape, tapeDigest, type Application } from "../tape";
+import { PolicyInputError } from "./errors";
+import type { PolicyParams } from "./params";
+
+export type { Application };
+
+/** The circuit's public outputs, in snarkjs order (threshold, the public input, follows them). */
+export interface PolicyOutputs {
+  tapeDigest: bigint;
+  /** Bit i = 1 iff slot i is active and score_i <= threshold. */
+  decisionBits: bigint;
+  activeCount: bigint;
+  /** Length N: Poseidon(TAG_COMMITMENT, applicantId, score, salt) for active slots, 0 for inactive ones. */
+  commitments: bigint[];
+}
+
+/** The circuit input JSON (decimal strings), padded to N slots. */
+export interface PolicyCircuitInput {
+  applicantId: string[];
+  score: string[];
+  salt: string[];
+  active: string[];
+  threshold: string;
+}
+
+/** An application whose salt may still have to be drawn (see withSalts). */
+export interface UnsaltedApplication {
+  applicantId: bigint;
+  score: bigint;
+  salt?: bigint;
+}
+
+/** Parses an integer given as bigint, safe-integer number or decimal/0x-hex string; anything else is an error. */
+function integerValue(value: unknown, field: string): bigint {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === "string" && /^-?(0x[0-9a-fA-F]+|[0-9]+)$/.test(value.trim())) {
+    const s = value.trim();
+    return s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s);
+  }
+  throw new PolicyInputError(field, `${field} must be an integer, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** A score or threshold: an integer in [0, 2^scoreBits). */
+function scoreValue(value: unknown, field: string, scoreBits: number): bigint {
+  const x = integerValue(value, field);
+  if (x < 0n) throw new PolicyInputError(field, `${field} must not be negative, got ${x}`);
+  if (x >= 1n << BigInt(scoreBits)) {
+    throw new PolicyInputError(
+      field,
+      `${field} must be < 2^${scoreBits} (the policy circuit's SCORE_BITS), got ${x}: rescale scores to ${scoreBits}-bit integers`,
+    );
+  }
+  return x;
+}
+
+/** An applicantId or salt: a canonical BN254 field element. */
+function fieldValue(value: unknown, field: string, hint: string): bigint {
+  const x = integerValue(value, field);
+  if (x < 0n || x >= SNARK_SCALAR_FIELD) {
+    throw new PolicyInputError(field, `${field} must satisfy 0 <= ${field} < r (BN254 scalar field order), got ${x}: ${hint}`);
+  }
+  return x;
+}
+
+const ID_HINT = "map larger identifiers into the field first (e.g. hash them)";
+const SALT_HINT = "omit the salt to have one drawn below r (withSalts)";
+
+/** Validates a batch and a threshold against `params`; returns them as canonical bigints. */
+export function validateBatch(
+  batch: readonly Application[],
+  threshold: bigint,
+  params: PolicyParams,
+): { batch: Application[]; threshold: bigint } {
+  if (!Array.isArray(batch)) throw new PolicyInputError("batch", `batch must be an array of applications, got ${describe(batch)}`);
+  if (batch.length > params.batchSize) {
+    throw new PolicyInputError(
+      "batch",
+      `batch has ${batch.length} applications but the policy's batch size is ${params.batchSize}: split it into batches of at most ${params.batchSize}`,
+    );
+  }
+  const t = scoreValue(threshold, "threshold", params.scoreBits);
+  const seen = new Map<bigint, number>();
+  const apps = batch.map((app, i): Application => {
+    if (typeof app !== "object" || app === null) {
+      throw new PolicyInputError(`batch[${i}]`, `batch[${i}] must be an application { applicantId, score, salt }, got ${describe(app)}`);
+    }
+    const applicantId = fieldValue(app.applicantId, `batch[${i}].applicantId`, ID_HINT);
+    const score = scoreValue(app.score, `batch[${i}].score`, params.scoreBits);
+    if (app.salt === undefined || app.salt === null) {
+      throw new PolicyInputError(`batch[${i}].salt`, `batch[${i}].salt is missing: draw salts with withSalts(applications)`);
+    }
+    const salt = fieldValue(app.salt, `batch[${i}].salt`, SALT_HINT);
+    const first = seen.get(applicantId);
+    if (first !== undefined) {
+      throw new PolicyInputError(
+        `batch[${i}].applicantId`,
+        `batch[${i}].applicantId duplicates batch[${first}].applicantId (${applicantId}): each applicant may appear once per batch`,
+      );
+    }
+    seen.set(applicantId, i);
+    return { applicantId, score, salt };
+  });
+  return { batch: apps, threshold: t };
+}
+
+/** Hiding commitment to one application: Poseidon(TAG_COMMITMENT, applicantId, score, salt). */
+export function commitment(app: Application): bigint {
+  const applicantId = fieldValue(app.applicantId, "applicantId", ID_HINT);
+  const score = fieldValue(app.score, "score", "scores are small non-negative integers");
+  const salt = fieldValue(app.salt, "salt", SALT_HINT);
+  return poseidon([TAG_COMMITMENT, applicantId, score, salt]);
+}
+
+/** A uniformly random field element below r from the OS CSPRNG (rejection sampling on 254 bits). */
+export function randomSalt(): bigint {
+  const mask = (1n << 254n) - 1n;
+  for (;;) {
+    const x = BigInt("0x" + randomBytes(32).toString("hex")) & mask;
+    if (x < SNARK_SCALAR_FIELD) return x;
+  }
+}
+
+/** Copies of `apps` in which every missing salt is drawn with randomSalt(); given salts are kept. */
+export function withSalts(apps: readonly UnsaltedApplication[]): Application[] {
+  return apps.map((app) => ({
+    applicantId: app.applicantId,
+    score: app.score,
+    salt: app.salt === undefined || app.salt === null ? randomSalt() : app.salt,
+  }));
+}
+
+/** The policy circuit's public outputs for `batch` and `threshold` (the test oracle). */
+export function evaluatePolicy(batch: readonly Application[], threshold: bigint, params: PolicyParams): PolicyOutputs {
+  const v = validateBatch(batch, threshold, params);
+  let decisionBits = 0n;
+  v.batch.forEach((app, i) => {
+    if (app.score <= v.threshold) decisionBits |= 1n << BigInt(i);
+  });
+  const commitments = new Array<bigint>(params.batchSize).fill(0n);
+  v.batch.forEach((app, i) => (commitments[i] = commitment(app)));
+  return {
+    tapeDigest: tapeDigest(batchTape(v.batch, params.batchSize)),
+    decisionBits,
+    activeCount: BigInt(v.batch.length),
+    commitments,
+  };
+}
+
+/** snarkjs public-signal order: [tapeDigest, decisionBits, activeCount, commitments[0..N-1], threshold]. */
+export function policyPublicSignals(outputs: PolicyOutputs, threshold: bigint): bigint[] {
+  return [outputs.tapeDigest, outputs.decisionBits, outputs.activeCount, ...outputs.commitments, threshold];
+}
+
+/** Inverse of policyPublicSignals for batch size N; throws when the length is not 4 + N. */
+export function decodePolicyPublicSignals(
+  signals: readonly bigint[],
+  params: PolicyParams,
+): { outputs: PolicyOutputs; threshold: bigint } {
+  const n = params.batchSize;
+  if (signals.length !== 4 + n) {
+    throw new PolicyInputError("publicSignals", `policy public signals must have 4 + N = ${4 + n} entries, got ${signals.length}`);
+  }
+  return {
+    outputs: {
+      tapeDigest: signals[0],
+      decisionBits: signals[1],
+      activeCount: signals[2],
+      commitments: signals.slice(3, 3 + n),
+    },
+    threshold: signals[3 + n],
+  };
+}
+
+/** The circuit input for `batch` (validated), padded with inactive all-zero slots to N. */
+export function policyInput(batch: readonly Application[], threshold: bigint, params: PolicyParams): PolicyCircuitInput {
+  const v = validateBatch(batch, threshold, params);
+  const slot = (f: (app: Application) => bigint) =>
+    Array.from({ length: params.batchSize }, (_, i) => (i < v.batch.length ? f(v.batch[i]).toString() : "0"));
+  return {
+    applicantId: slot((a) => a.applicantId),
+    score: slot((a) => a.score),
+    salt: slot((a) => a.salt),
+    active: Array.from({ length: params.batchSize }, (_, i) => (i < v.batch.length ? "1" : "0")),
+    threshold: v.threshold.toString(),
+  };
+}

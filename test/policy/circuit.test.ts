@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import { SNARK_SCALAR_FIELD as P } from "../../src/field";
+import { circuitPaths } from "../../src/paths";
+import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
+import { plonkSize } from "../../src/policy/gates";
+import { batchTape, tapeDigest } from "../../src/tape";
+import { loadHarness, type Harness } from "../helpers/circuit";
+import { policyCases } from "./cases";
+import { Forger, type Assignment, type Slot } from "./forge";
+
+const params = policyParams("test");
+const N = params.batchSize;
+const MAX = (1n << BigInt(params.scoreBits)) - 1n;
+const paths = circuitPaths("policy", "test");
+
+function outputsOf(h: Harness, w: readonly bigint[]): PolicyOutputs {
+  return {
+    tapeDigest: h.get(w, "main.tapeDigest"),
+    decisionBits: h.get(w, "main.decisionBits"),
+    activeCount: h.get(w, "main.activeCount"),
+    commitments: Array.from({ length: N }, (_, i) => h.get(w, `main.commitments[${i}]`)),
+  };
+}
+
+describe("policy circuit (test profile, witness level)", function () {
+  let h: Harness;
+  let forger: Forger;
+
+  before(async function () {
+    if (!fs.existsSync(paths.r1cs)) {
+      throw new Error(`${paths.r1cs} is missing: run npx hardhat circuits:build --profile test`);
+    }
+    h = await loadHarness(paths);
+    forger = await Forger.load(h, params);
+  });
+
+  it("fits the 2^14 dev powers of tau as a PLONK circuit", async () => {
+    const size = await plonkSize(paths.r1cs);
+    expect(size.nPublic).to.equal(4 + N);
+    expect(size.gates).to.be.at.most(2 ** 14);
+  });
+
+  describe("differential: witness outputs == evaluatePolicy", () => {
+    const cases = policyCases(params, 200);
+    it(`covers ${cases.length} batches incl. the listed edge cases`, async () => {
+      expect(cases.length).to.be.at.least(200);
+      let checked = 0;
+      for (const [k, c] of cases.entries()) {
+        const expected = evaluatePolicy(c.batch, c.threshold, params);
+        const w = await h.witness({ ...policyInput(c.batch, c.threshold, params) });
+        expect(outputsOf(h, w), c.name).to.deep.equal(expected);
+        expect(h.get(w, "main.threshold"), c.name).to.equal(c.threshold);
+        // Every R1CS constraint, on the edge cases and a sample of the random ones (the wasm asserts the rest).
+        if (k < 13 || k % 10 === 0) {
+          expect(h.failedConstraints(w), c.name).to.deep.equal([]);
+          checked++;
+        }
+      }
+      expect(checked).to.be.greaterThan(30);
+    });
+
+    it("edge cases give the decisions the policy says", () => {
+      const byName = new Map(policyCases(params, 0).map((c) => [c.name, evaluatePolicy(c.batch, c.threshold, params)]));
+      const all = (1n << BigInt(N)) - 1n;
+      expect(byName.get("all approve")!.decisionBits).to.equal(all);
+      expect(byName.get("all deny")!.decisionBits).to.equal(0n);
+      expect(byName.get("score == threshold")!.decisionBits).to.equal(all);
+      expect(byName.get("score == threshold + 1")!.decisionBits).to.equal(0n);
+      expect(byName.get("max threshold, max scores")!.decisionBits).to.equal(all);
+      expect(byName.get("max scores, threshold max - 1")!.decisionBits).to.equal(0n);
+      expect(byName.get("empty batch")!.commitments).to.deep.equal(new Array(N).fill(0n));
+    });
+  });
+
+  describe("forged witnesses are rejected by the constraints", () => {
+    // Honest base: slot 0 approved (score == threshold), slot 1 denied, slots 2.. inactive.
+    const threshold = 650n;
+    const batch = [
+      { applicantId: 11n, score: 650n, salt: 123456789n },
+      { applicantId: 12n, score: 700n, salt: 987654321n },
+    ];
+    let base: bigint[];
+    let honest: Assignment;
+
+    before(async () => {
+      base = await h.witness({ ...policyInput(batch, threshold, params) });
+      honest = forger.assignment(base);
+    });
+
+    const slots = (): Slot[] => honest.slots.map((s) => ({ ...s }));
+    const rejected = async (a: Assignment) => {
+      const w = await forger.build(base, a);
+      const failed = h.failedConstraints(w);
+      if (process.env.POLICY_FORGE_DEBUG) console.log("      failed constraints:", failed.length, failed.slice(0, 8));
+      expect(failed, "forged witness must violate a constraint").to.not.be.empty;
+      return w;
+    };
+
+    it("the forger reproduces honest witnesses exactly (so the forgeries below are sound attempts)", async () => {
+      expect(await forger.build(base, honest)).to.deep.equal(base);
+      for (const c of policyCases(params, 10).slice(0, 20)) {
+        const w = await h.witness({ ...policyInput(c.batch, c.threshold, params) });
+        expect(await forger.build(w, forger.assignment(w)), c.name).to.deep.equal(w);
+      }
+    });
+
+    it("rejects a flipped decision bit (approval denied, denial approved)", async () => {
+      const w1 = await rejected({ ...honest, slots: slots(), decisions: [0n, 0n, 0n, 0n] });
+      expect(h.get(w1, "main.decisionBits")).to.equal(0n);
+      const w2 = await rejected({ ...honest, slots: slots(), decisions: [1n, 1n, 0n, 0n] });
+      expect(h.get(w2, "main.decisionBits")).to.equal(3n);
+      // Only the public bit changed, the per-slot decision left honest.
+      await rejected({ ...honest, slots: slots(), decisionBits: 0n });
+    });
+
+    it("rejects score = threshold + 1 claimed as approved", async () => {
+      const s = slots();
+      s[0].score = threshold + 1n;
+      await rejected({ ...honest, slots: s, decisions: [1n, 0n, 0n, 0n] });
+      // The same data with the honest decision is accepted: the rejection is the comparison's.
+      const ok = await forger.build(base, { ...honest, slots: s });
+      expect(h.failedConstraints(ok)).to.deep.equal([]);
+      expect(h.get(ok, "main.decisionBits")).to.equal(0n);
+    });
+
+    it("rejects score = p - 1 (which the unchecked comparator would approve)", async () => {
+      const s = slots();
+      s[0].score = P - 1n;
+      const w = await rejected({ ...honest, slots: s });
+      // Without the score range check LessEqThan would say p - 1 <= threshold: the forgery claims approval for free.
+      expect(h.get(w, "main.scoreLeThreshold[0].out")).to.equal(1n);
+      expect(h.get(w, "main.decisionBits") & 1n).to.equal(1n);
+    });
+
+    it("rejects score = 2^SCORE_BITS", async () => {
+      const s = slots();
+      s[1].score = 1n << BigInt(params.scoreBits);
+      await rejected({ ...honest, slots: s, threshold: MAX, decisions: [1n, 1n, 0n, 0n] });
+      await rejected({ ...honest, slots: s });
+    });
+
+    it("rejects threshold >= 2^SCORE_BITS (2^SCORE_BITS, 2^SCORE_BITS + 700, p - 1)", async () => {
+      for (const t of [1n << BigInt(params.scoreBits), (1n << BigInt(params.scoreBits)) + 700n, P - 1n]) {
+        await rejected({ ...honest, slots: slots(), threshold: t, decisions: [1n, 1n, 0n, 0n] });
+        await rejected({ ...honest, slots: slots(), threshold: t });
+      }
+    });
+
+    it("rejects a commitment that does not match (applicantId, score, salt)", async () => {
+      const h0 = (s: Slot) => evaluatePolicy([{ applicantId: s.applicantId, score: s.score, salt: s.salt }], 0n, params).commitments[0];
+      const real = evaluatePolicy(batch, threshold, params).commitments;
+      for (const change of [{ applicantId: 99n }, { score: 640n }, { salt: 5n }]) {
+        const other = { ...honest.slots[0], ...change };
+        await rejected({ ...honest, slots: slots(), commitments: [h0(other), real[1], 0n, 0n] });
+      }
+      // A commitment on an inactive slot.
+      await rejected({ ...honest, slots: slots(), commitments: [real[0], real[1], real[0], 0n] });
+    });
+
+    it("rejects an inactive slot with non-zero data (each of applicantId, score, salt)", async () => {
+      for (const key of ["applicantId", "score", "salt"] as const) {
+        const s = slots();
+        s[N - 1][key] = 5n;
+        await rejected({ ...honest, slots: s });
+      }
+    });
+
+    it("rejects active slots that are not a prefix, and a non-boolean active flag", async () => {
+      const s = slots();
+      s[2] = { ...s[1] };
+      s[1] = { applicantId: 0n, score: 0n, salt: 0n, active: 0n };
+      await rejected({ ...honest, slots: s });
+      const t = slots();
+      t[1].active = 2n;
+      await rejected({ ...honest, slots: t });
+    });
+
+    it("rejects a tapeDigest that does not match the tape", async () => {
+      const other = batchTape([batch[0], { ...batch[1], salt: 1n }], N);
+      await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(other) });
+      // Sponge internals computed honestly over a different tape (another salt) while the slots keep theirs.
+      const t = slots();
+      t[1] = { ...t[1], salt: 1n };
+      await rejected({ ...honest, slots: slots(), tapeSlots: t });
+      // The tape's activeCount word differing from activeCount.
+      await rejected({ ...honest, slots: slots(), tapeActiveCount: 3n });
+    });
+
+    it("rejects an activeCount that is not the number of active slots", async () => {
+      await rejected({ ...honest, slots: slots(), activeCount: 3n });
+    });
+  });
+});
