@@ -1,3 +1,4 @@
 import "./deploy";
 import "./circuits";
 export {};
+import "./anchor";

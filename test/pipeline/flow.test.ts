@@ -21,6 +21,17 @@ import {
 } from "../../src/pipeline";
 import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
 
+
+/** Asserts that `p` rejects with an instance of `cls` whose message matches `re`. */
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, re?: RegExp): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, "expected a rejection").to.be.instanceOf(cls);
+  if (re) expect((err as Error).message).to.match(re);
+}
+
 const FAKE_PROVER = path.join(__dirname, "fake-prover.ts");
 const fast = { retry: { baseMs: 1, maxMs: 4 }, pollMs: 2, pendingTimeoutMs: 200 };
 
@@ -137,7 +148,7 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
       (err) => expect(err.message).to.match(/batch 2: local verification failed \(policy REJECTED, zkVM ok\); nothing was stored/),
     );
     expect(fs.existsSync(store.batchFile(2))).to.equal(false);
-    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(/batch 2 .* has no proof matching the plan/);
+    await rejects(submitRun(plan, store, anchor, fast), Error, /batch 2 .* has no proof matching the plan/);
     expect(anchor.sent).to.have.length(0);
   });
 
@@ -181,9 +192,7 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 1, proverModule: FAKE_PROVER });
     anchor.faults = { readState: Array(20).fill("transient") };
-    await expect(submitRun(plan, store, anchor, { ...fast, retry: { attempts: 3, baseMs: 1, maxMs: 2 } })).to.be.rejectedWith(
-      /read anchor state: still failing after 3 attempts .*run again: the run resumes/,
-    );
+    await rejects(submitRun(plan, store, anchor, { ...fast, retry: { attempts: 3, baseMs: 1, maxMs: 2 } }), Error, /read anchor state: still failing after 3 attempts .*run again: the run resumes/);
     expect(anchor.sent).to.have.length(0);
   });
 
@@ -224,10 +233,10 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
     anchor.root = 43n;
-    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(ChainDivergedError, /nonce 0 with root 0x0+2b, but the plan expects root 0x0+2a/);
+    await rejects(submitRun(plan, store, anchor, fast), ChainDivergedError, /nonce 0 with root 0x0+2b, but the plan expects root 0x0+2a/);
     anchor.root = 42n;
     anchor.nonce = 7n;
-    await expect(submitRun(plan, store, anchor, fast)).to.be.rejectedWith(ChainDivergedError, /this run ends at nonce 3/);
+    await rejects(submitRun(plan, store, anchor, fast), ChainDivergedError, /this run ends at nonce 3/);
     expect(anchor.sent).to.have.length(0);
   });
 
@@ -254,10 +263,10 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
 
   it("refuses to reuse a run planned for another input or threshold", async () => {
     await open();
-    await expect(open({ runId: (await open()).plan.runId, context: { ...ctx, threshold: 1n } })).to.be.rejectedWith(RunMismatchError, /threshold 600 vs 1/);
+    await rejects(open({ runId: (await open()).plan.runId, context: { ...ctx, threshold: 1n } }), RunMismatchError, /threshold 600 vs 1/);
     const { plan } = await open();
     fs.appendFileSync(input, "5000,1,\n");
-    await expect(open({ runId: plan.runId })).to.be.rejectedWith(RunMismatchError, /the input file changed/);
+    await rejects(open({ runId: plan.runId }), RunMismatchError, /the input file changed/);
     const fresh = await open({ newRun: true });
     expect(fresh.created).to.equal(true);
     expect(fresh.plan.runId).to.not.equal(plan.runId);

@@ -1,0 +1,122 @@
+/**
+ * AnchorClient over ethers v6: a StateAnchor contract (ABI from src/anchor, no build artifacts needed)
+ * and the submitting signer. Reverts become RevertError with the decoded custom error.
+ */
+import { Contract, type Provider, type Signer } from "ethers";
+import { STATE_ANCHOR_ABI } from "../anchor/abi";
+import { decodeAnchorError } from "../anchor/errors";
+import { RevertError, type AnchorClient, type AnchorState, type AttestCall, type TxReceiptInfo } from "./types";
+
+export interface AnchorView {
+  stateRoot: bigint;
+  nonce: bigint;
+  decisionCount: bigint;
+  domain: bigint;
+  policyCount: bigint;
+  policies: { policyId: bigint; status: string; verifier: string; batchSize: number; methodId: bigint; threshold: bigint; activeFrom: number; retiredFrom: number }[];
+}
+
+const STATUS = ["Unknown", "Scheduled", "Active", "Retired"];
+
+export function anchorContract(address: string, runner: Signer | Provider): Contract {
+  return new Contract(address, STATE_ANCHOR_ABI as unknown as string[], runner);
+}
+
+/** Everything anchor:status shows, read at one block. */
+export async function readAnchorView(address: string, provider: Provider): Promise<AnchorView & { blockNumber: number }> {
+  const c = anchorContract(address, provider);
+  const blockTag = await provider.getBlockNumber();
+  const o = { blockTag };
+  const [stateRoot, nonce, decisionCount, domain, policyCount] = await Promise.all([
+    c.stateRoot(o),
+    c.nonce(o),
+    c.decisionCount(o),
+    c.domain(o),
+    c.policyCount(o),
+  ]);
+  const policies = [];
+  for (let id = 1n; id <= policyCount; id++) {
+    const [p, status] = await Promise.all([c.policy(id, o), c.policyStatus(id, o)]);
+    policies.push({
+      policyId: id,
+      status: STATUS[Number(status)] ?? String(status),
+      verifier: p.verifier as string,
+      batchSize: Number(p.batchSize),
+      methodId: p.methodId as bigint,
+      threshold: p.threshold as bigint,
+      activeFrom: Number(p.activeFrom),
+      retiredFrom: Number(p.retiredFrom),
+    });
+  }
+  return { stateRoot, nonce, decisionCount, domain, policyCount, policies, blockNumber: blockTag };
+}
+
+function asRevert(err: unknown): unknown {
+  const decoded = decodeAnchorError(err);
+  if (decoded) return new RevertError({ name: decoded.name, args: Object.values(decoded.args), detail: decoded.message });
+  const e = err as { code?: string; shortMessage?: string; message?: string };
+  if (e?.code === "CALL_EXCEPTION") return new RevertError({ args: [], detail: e.shortMessage ?? e.message ?? "execution reverted" });
+  if (typeof e?.message === "string" && /reverted|revert/i.test(e.message) && !/socket|timeout|ECONN/i.test(e.message)) {
+    return new RevertError({ args: [], detail: e.message.split("\n")[0] });
+  }
+  return err;
+}
+
+export class EthersAnchorClient implements AnchorClient {
+  private readonly contract: Contract;
+  private from?: string;
+
+  constructor(
+    readonly address: string,
+    private readonly signer: Signer,
+    private readonly provider: Provider = signer.provider as Provider,
+  ) {
+    if (!this.provider) throw new Error("the signer has no provider");
+    this.contract = anchorContract(address, signer);
+  }
+
+  private async sender(): Promise<string> {
+    return (this.from ??= await this.signer.getAddress());
+  }
+
+  private args(call: AttestCall): unknown[] {
+    return [call.policyId, call.expectedNonce, call.batch, call.policyProof, call.zkvmProof];
+  }
+
+  async readState(): Promise<AnchorState> {
+    const blockTag = await this.provider.getBlockNumber();
+    const [nonce, root] = await Promise.all([this.contract.nonce({ blockTag }), this.contract.stateRoot({ blockTag })]);
+    return { nonce: BigInt(nonce), root: BigInt(root) };
+  }
+
+  async preflight(call: AttestCall): Promise<void> {
+    try {
+      await this.contract.attest.staticCall(...this.args(call), { from: await this.sender() });
+    } catch (err) {
+      throw asRevert(err);
+    }
+  }
+
+  async send(call: AttestCall, accountNonce: number): Promise<string> {
+    try {
+      const tx = await this.contract.attest(...this.args(call), { nonce: accountNonce });
+      return tx.hash as string;
+    } catch (err) {
+      throw asRevert(err);
+    }
+  }
+
+  async accountNonce(tag: "latest" | "pending"): Promise<number> {
+    return this.provider.getTransactionCount(await this.sender(), tag);
+  }
+
+  async receipt(hash: string): Promise<TxReceiptInfo | null> {
+    const r = await this.provider.getTransactionReceipt(hash);
+    if (!r) return null;
+    return { hash, blockNumber: r.blockNumber, status: r.status ?? 0, gasUsed: r.gasUsed };
+  }
+
+  async blockNumber(): Promise<number> {
+    return this.provider.getBlockNumber();
+  }
+}
