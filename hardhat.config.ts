@@ -27,6 +27,9 @@ function secret(name: string): string | undefined {
 const sepoliaUrl = secret("SEPOLIA_RPC_URL");
 const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
 const customUrl = secret("ANCHOR_RPC_URL");
+// The end-to-end tests' node (test/e2e starts anvil on a loopback port); its own deployments/e2e.json.
+const e2eUrl = process.env.ZKLA_E2E_RPC_URL;
+const e2eKey = process.env.ZKLA_E2E_PRIVATE_KEY;
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -38,6 +41,7 @@ const config: HardhatUserConfig = {
     localhost: { url: "http://127.0.0.1:8545" },
     ...(sepoliaUrl ? { sepolia: { url: sepoliaUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
     ...(customUrl ? { custom: { url: customUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
+    ...(e2eUrl ? { e2e: { url: e2eUrl, accounts: e2eKey ? [e2eKey] : [] } } : {}),
   },
   etherscan: { apiKey: secret("ETHERSCAN_API_KEY") ?? "" },
   sourcify: { enabled: false },
