@@ -32,6 +32,8 @@ export interface DeployOptions {
   outFile?: string;
   /** Repository root holding build/ and circuits/registry.json (default: this repository). */
   root?: string;
+  /** Contract names of the verifiers (default: the generated PolicyVerifier<Profile> / ZkvmVerifier<Profile>). */
+  verifierContracts?: { policy: string; zkvm: string };
 }
 
 export type Logger = (message: string) => void;
@@ -219,8 +221,8 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
     return artifact !== null && keccak256(artifact.deployedBytecode) === c.codeHash;
   }
 
-  const policyName = verifierContractName("policy", profile);
-  const zkvmName = verifierContractName("zkvm", profile);
+  const policyName = options.verifierContracts?.policy ?? verifierContractName("policy", profile);
+  const zkvmName = options.verifierContracts?.zkvm ?? verifierContractName("zkvm", profile);
   const policyVerifier = await deployed("policyVerifier", policyName, [], (c) => sameArtifact(policyName, c));
   const zkvmVerifier = await deployed("zkvmVerifier", zkvmName, [], (c) => sameArtifact(zkvmName, c));
 

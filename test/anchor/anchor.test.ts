@@ -318,6 +318,7 @@ describe("StateAnchor (mock verifiers)", function () {
       // Only the domain differs: with this anchor's root but the other domain it still fails.
       await expectProofs(f, batch, p, z, { domain: await other.domain() });
       await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z), "ZkvmProofRejected", [METHOD_ID]);
+      await expectProofs(f, batch, p, z, { domain: await other.domain(), prevRoot: await other.stateRoot() });
       await expect(other.connect(f.submitter).attest(1n, 0n, batch, p, z)).to.emit(other, "BatchAttested");
     });
   });
@@ -364,8 +365,8 @@ describe("StateAnchor (mock verifiers)", function () {
     it("schedules a policy with its PLONK selector and emits PolicyScheduled", async function () {
       const f = await loadFixture(fixture);
       const verifier = await f.policyVerifier.getAddress();
-      const tx = f.anchor.schedulePolicy(verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n);
-      const activeFrom = (await time.latest()) + 1;
+      const tx = await f.anchor.schedulePolicy(verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n);
+      const activeFrom = await time.latest(); // delay 0: active from the scheduling block
       await expect(tx).to.emit(f.anchor, "PolicyScheduled").withArgs(2n, verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n, activeFrom);
       const p = await f.anchor.policy(2n);
       expect(p.verifier).to.equal(verifier);
@@ -421,8 +422,8 @@ describe("StateAnchor (mock verifiers)", function () {
     it("retires a policy after the delay; attest then reverts", async function () {
       const f = await loadFixture(fixture);
       await f.anchor.setPolicyDelay(100n);
-      const tx = f.anchor.scheduleRetirement(f.policyId);
-      await expect(tx).to.emit(f.anchor, "PolicyRetirementScheduled").withArgs(f.policyId, (await time.latest()) + 1 + 100);
+      const tx = await f.anchor.scheduleRetirement(f.policyId);
+      await expect(tx).to.emit(f.anchor, "PolicyRetirementScheduled").withArgs(f.policyId, (await time.latest()) + 100);
       const retiredFrom = (await f.anchor.policy(f.policyId)).retiredFrom;
       await expect(f.anchor.scheduleRetirement(f.policyId)).to.be.revertedWithCustomError(f.anchor, "PolicyAlreadyRetiring").withArgs(f.policyId, retiredFrom);
       await expect(f.anchor.scheduleRetirement(42n)).to.be.revertedWithCustomError(f.anchor, "UnknownPolicy").withArgs(42n);

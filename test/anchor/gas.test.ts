@@ -1,0 +1,61 @@
+/**
+ * Gas of attest with mock verifiers (anchor overhead) and of the state update alone (decisions Merkle
+ * root + state root + storage + events), measured in-contract with gasleft() by StateAnchorGasProbe.
+ * Figures are printed; the assertions are regression bounds. Real verifier gas: integration.test.ts.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { METHOD_ID, VKEY_HASH, anchorFixture, deployMock, makeBatch, policyProofWords, zkvmProofWords } from "./helpers";
+import type { StateAnchorGasProbe } from "../../typechain-types";
+
+export interface AnchorGasFigures {
+  batchSize: number;
+  attestWithMocks: number;
+  stateUpdate: number;
+  stateUpdatePerDecision: number;
+  merkle: number;
+  merklePerDecision: number;
+}
+
+async function measure(n: number): Promise<AnchorGasFigures> {
+  const f = await anchorFixture(n);
+  // Attest twice; the second is the steady state (no first-write effects besides the per-nonce root).
+  let gasUsed = 0n;
+  for (let i = 0; i < 2; i++) {
+    const batch = makeBatch(`gas${n}/${i}`, n);
+    const tx = await f.anchor.connect(f.submitter).attest(f.policyId, BigInt(i), batch, policyProofWords("g"), zkvmProofWords("g"));
+    gasUsed = (await tx.wait())!.gasUsed;
+  }
+  const probe = (await (await ethers.getContractFactory("StateAnchorGasProbe")).deploy(await (await deployMock()).getAddress())) as unknown as StateAnchorGasProbe;
+  const [admin] = await ethers.getSigners();
+  await probe.grantRole(await probe.POLICY_ADMIN_ROLE(), admin.address);
+  await probe.schedulePolicy(await f.policyVerifier.getAddress(), VKEY_HASH, n, METHOD_ID, 1n);
+  // Advance the probe past nonce 0 so the counters slot is non-zero as in steady state.
+  const [recordGas, merkleGas] = await probe.measureRecord.staticCall(1n, METHOD_ID, makeBatch(`probe${n}`, n));
+  return {
+    batchSize: n,
+    attestWithMocks: Number(gasUsed),
+    stateUpdate: Number(recordGas),
+    stateUpdatePerDecision: Math.round(Number(recordGas) / n),
+    merkle: Number(merkleGas),
+    merklePerDecision: Math.round(Number(merkleGas) / n),
+  };
+}
+
+describe("StateAnchor gas", function () {
+  it("measures attest (mock verifiers) and the state update per decision at N = 4 and N = 16", async function () {
+    const figures = [await measure(4), await measure(16)];
+    console.log("      anchor gas (mock verifiers):");
+    for (const g of figures) {
+      console.log(
+        `        N=${g.batchSize}: attest ${g.attestWithMocks}, state update ${g.stateUpdate} (${g.stateUpdatePerDecision}/decision), Merkle ${g.merkle} (${g.merklePerDecision}/decision)`,
+      );
+    }
+    const [small, prod] = figures;
+    // The Merkle root is linear in N; the storage writes are per batch.
+    expect(prod.merklePerDecision).to.be.lessThan(400);
+    expect(prod.stateUpdate).to.be.greaterThan(small.stateUpdate);
+    expect(prod.stateUpdatePerDecision).to.be.lessThan(small.stateUpdatePerDecision);
+    expect(prod.stateUpdatePerDecision).to.be.lessThan(3000);
+  });
+});
