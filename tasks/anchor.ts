@@ -134,7 +134,12 @@ function deploymentFile(hre: HardhatRuntimeEnvironment, arg: string): string {
   return arg ? path.resolve(arg) : path.join(hre.config.paths.root, "deployments", `${hre.network.name}.json`);
 }
 
-async function target(hre: HardhatRuntimeEnvironment, args: CommonArgs) {
+async function target(hre: HardhatRuntimeEnvironment, args: CommonArgs, onEvent?: (e: PipelineEvent) => void) {
+  const p = await import("../src/pipeline");
+  return p.withRetry("read the deployment from the chain", () => targetOnce(hre, args), { ...p.DEFAULT_RETRY, onRetry: (i) => onEvent?.({ type: "retry", ...i }) });
+}
+
+async function targetOnce(hre: HardhatRuntimeEnvironment, args: CommonArgs) {
   const p = await import("../src/pipeline");
   const { loanGuest } = await import("../src/zkvm");
   const { toBigInt } = await import("../src/field");
@@ -158,7 +163,7 @@ async function client(hre: HardhatRuntimeEnvironment, anchor: string) {
 
 async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (e: PipelineEvent) => void, mustExist: boolean) {
   const p = await import("../src/pipeline");
-  const { context, policy } = await target(hre, args);
+  const { context, policy } = await target(hre, args, sink);
   const anchor = await client(hre, context.anchor);
   const runsDir = path.resolve(args.runsDir);
   if (!args.input) {
@@ -185,7 +190,7 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
     context,
     policy,
     state: p.anchorStateModel,
-    readStart: () => anchor.readState(),
+    readStart: () => p.withRetry("read anchor state", () => anchor.readState(), { ...p.DEFAULT_RETRY, onRetry: (i) => sink({ type: "retry", ...i }) }),
     runsDir,
     runId: args.run || undefined,
     newRun: args.newRun,

@@ -1,0 +1,190 @@
+/**
+ * End to end against a real, separate node (anvil on a loopback port), with real proofs (test
+ * profile, batch size 4) and the CLI run as a child process that gets killed:
+ *   bad CSV -> nothing happens; SIGKILL during proving -> finished proof kept; killed between two
+ *   submissions -> resumed without gap or duplicate and without re-proving; a flaky RPC proxy ->
+ *   the run completes; evm_revert to before the last batch -> a re-run resubmits it.
+ * The cases build on each other (one anvil, one run): they are steps of one story.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Contract, JsonRpcProvider } from "ethers";
+import { circuitPaths, REPO_ROOT } from "../../src/paths";
+import { STATE_ANCHOR_ABI } from "../../src/anchor/abi";
+import { RunStore, finalRoot, type RunPlan, type StoredBatch } from "../../src/pipeline";
+import { ANVIL_KEY, flakyProxy, rpc, runCli, startAnvil, type CliResult, type Node } from "./helpers";
+
+const CSV = path.join(REPO_ROOT, "test", "fixtures", "applications-e2e.csv");
+const BAD_CSV = path.join(REPO_ROOT, "test", "fixtures", "applications-bad.csv");
+const DEPLOYMENT = path.join(REPO_ROOT, "deployments", "e2e.json");
+
+const ofType = (r: CliResult, type: string) => r.events.filter((e) => e.type === type);
+const indexes = (r: CliResult, type: string) => ofType(r, type).map((e) => e.index as number).sort();
+const explain = (r: CliResult) => `exit ${r.code} ${r.signal ?? ""}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`;
+
+describe("end to end on anvil: real proofs, CLI killed and resumed", function () {
+  this.timeout(1_200_000);
+  let node: Node;
+  let runsDir: string;
+  let env: Record<string, string>;
+  let provider: JsonRpcProvider;
+  let anchor: Contract;
+  let anchorAddress: string;
+  let deployBlock: number;
+  let snapshot: string;
+  const provedAt = new Map<number, string>();
+
+  const store = (): RunStore => {
+    const dirs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
+    expect(dirs, "exactly one run folder").to.have.length(1);
+    return new RunStore(path.join(runsDir, dirs[0]));
+  };
+  const plan = (): RunPlan => store().loadPlan();
+  const stored = (i: number): StoredBatch | undefined => {
+    const f = store().batchFile(i);
+    return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as StoredBatch) : undefined;
+  };
+  const cli = (args: string[], extraEnv: Record<string, string> = {}, killWhen?: (e: Record<string, unknown>) => boolean) =>
+    runCli([...args, "--network", "e2e", "--runs-dir", runsDir, "--json"], { ...env, ...extraEnv }, killWhen);
+  const chainNonce = async () => BigInt(await anchor.nonce());
+
+  before(async function () {
+    for (const c of ["policy", "zkvm"] as const) {
+      const zkey = circuitPaths(c, "test").zkey;
+      if (!fs.existsSync(zkey)) throw new Error(`${zkey} is missing: build the test circuits first (npm run build:circuits -- --profile test)`);
+    }
+    node = await startAnvil();
+    env = { ZKLA_E2E_RPC_URL: node.url, ZKLA_E2E_PRIVATE_KEY: ANVIL_KEY };
+    runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-e2e-runs-"));
+    fs.rmSync(runsDir, { recursive: true });
+    fs.rmSync(DEPLOYMENT, { force: true });
+    const deployed = await runCli(["anchor:deploy", "--network", "e2e", "--profile", "test", "--threshold", "600"], env);
+    expect(deployed.code, explain(deployed)).to.equal(0);
+    const manifest = JSON.parse(fs.readFileSync(DEPLOYMENT, "utf8"));
+    anchorAddress = manifest.contracts.stateAnchor.address;
+    deployBlock = manifest.contracts.stateAnchor.blockNumber;
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    anchor = new Contract(anchorAddress, STATE_ANCHOR_ABI as unknown as string[], provider);
+  });
+
+  after(async () => {
+    provider?.destroy();
+    await node?.stop();
+    if (runsDir) fs.rmSync(runsDir, { recursive: true, force: true });
+    fs.rmSync(DEPLOYMENT, { force: true });
+  });
+
+  it("a bad CSV: every bad row reported, nothing planned, proven or sent", async () => {
+    const before = await provider.getTransactionCount(new (await import("ethers")).Wallet(ANVIL_KEY).address);
+    const r = await cli(["anchor:attest", "--input", BAD_CSV]);
+    expect(r.code, explain(r)).to.not.equal(0);
+    const err = ofType(r, "error")[0] as { name: string; issues: { row: number; reason: string }[] };
+    expect(err.name).to.equal("ApplicationsInvalidError");
+    expect(err.issues.map((i) => i.row)).to.deep.equal([2, 3, 4, 5, 6, 7]);
+    expect(err.issues.map((i) => i.reason).join("\n")).to.match(/missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*outside the field[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/);
+    expect(r.stderr).to.contain("6 invalid row(s); nothing was proven or sent");
+    expect(fs.existsSync(runsDir), "no run folder").to.equal(false);
+    expect(await chainNonce()).to.equal(0n);
+    expect(await provider.getTransactionCount(new (await import("ethers")).Wallet(ANVIL_KEY).address)).to.equal(before);
+  });
+
+  it("SIGKILL during proving: the finished proof is stored and nothing was sent", async () => {
+    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "1"], {}, (e) => e.type === "batch-proved");
+    expect(r.signal, explain(r)).to.equal("SIGKILL");
+    expect(ofType(r, "run-created")).to.have.length(1);
+    expect(plan().batches.map((b) => b.applications.length)).to.deep.equal([4, 4, 3]);
+    expect(stored(0)?.fingerprint).to.equal(plan().batches[0].fingerprint);
+    expect(stored(1)).to.equal(undefined);
+    expect(stored(2)).to.equal(undefined);
+    provedAt.set(0, stored(0)!.provedAt);
+    expect(await chainNonce()).to.equal(0n);
+  });
+
+  it("resume: the finished proof is reused, the rest proven; killed right after the first submission", async () => {
+    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "2"], { ZKLA_CRASH_AFTER: "batch-attested:1" });
+    expect(r.signal, explain(r)).to.equal("SIGKILL");
+    expect(ofType(r, "run-loaded")).to.have.length(1);
+    expect(indexes(r, "batch-reused")).to.deep.equal([0]);
+    expect(indexes(r, "batch-proved")).to.deep.equal([1, 2]);
+    expect(indexes(r, "batch-attested")).to.deep.equal([0]);
+    expect(stored(0)!.provedAt).to.equal(provedAt.get(0));
+    provedAt.set(1, stored(1)!.provedAt);
+    provedAt.set(2, stored(2)!.provedAt);
+    expect(await chainNonce()).to.equal(1n);
+    expect(BigInt(await anchor.stateRoot())).to.equal(plan().batches[0].newRoot);
+  });
+
+  it("resume the submission: batch 0 skipped, batch 1 sent, killed again (no proof regenerated)", async () => {
+    const r = await cli(["anchor:submit", "--input", CSV], { ZKLA_CRASH_AFTER: "batch-attested:1" });
+    expect(r.signal, explain(r)).to.equal("SIGKILL");
+    expect(indexes(r, "batch-already-attested")).to.deep.equal([0]);
+    expect(indexes(r, "batch-attested")).to.deep.equal([1]);
+    expect(ofType(r, "batch-proved")).to.have.length(0);
+    expect(await chainNonce()).to.equal(2n);
+    snapshot = (await rpc(node.url, "evm_snapshot")) as string;
+  });
+
+  it("transient RPC failures through a flaky proxy: the run completes", async () => {
+    const proxy = await flakyProxy(node.url, 4);
+    try {
+      const r = await cli(["anchor:attest", "--input", CSV], { ZKLA_E2E_RPC_URL: proxy.url });
+      expect(r.code, explain(r)).to.equal(0);
+      expect(proxy.dropped).to.be.greaterThan(0);
+      expect(ofType(r, "retry").length, "retries were needed").to.be.greaterThan(0);
+      expect(indexes(r, "batch-attested")).to.deep.equal([2]);
+      expect(ofType(r, "batch-proved")).to.have.length(0);
+    } finally {
+      await proxy.close();
+    }
+    expect(await chainNonce()).to.equal(3n);
+    expect(BigInt(await anchor.stateRoot())).to.equal(finalRoot(plan()));
+  });
+
+  it("revert the node to before the last batch: a re-run resubmits it and the chain matches the plan", async () => {
+    expect(await rpc(node.url, "evm_revert", [snapshot])).to.equal(true);
+    expect(await chainNonce()).to.equal(2n);
+    const r = await cli(["anchor:attest", "--input", CSV]);
+    expect(r.code, explain(r)).to.equal(0);
+    expect(indexes(r, "batch-reused")).to.deep.equal([0, 1, 2]);
+    expect(indexes(r, "batch-already-attested")).to.deep.equal([0, 1]);
+    expect(indexes(r, "batch-attested")).to.deep.equal([2]);
+
+    // The chain is exactly the plan: nonces 0, 1, 2 once each, each root step as planned.
+    const p = plan();
+    expect(await chainNonce()).to.equal(3n);
+    expect(BigInt(await anchor.stateRoot())).to.equal(finalRoot(p));
+    expect(BigInt(await anchor.decisionCount())).to.equal(11n);
+    const logs = await anchor.queryFilter(anchor.filters.BatchAttested(), deployBlock);
+    expect(logs.map((l) => (l as unknown as { args: { nonce: bigint } }).args.nonce)).to.deep.equal([0n, 1n, 2n]);
+    logs.forEach((l, i) => {
+      const a = (l as unknown as { args: { prevRoot: bigint; newRoot: bigint; decisionBits: bigint } }).args;
+      expect([a.prevRoot, a.newRoot, a.decisionBits]).to.deep.equal([p.batches[i].prevRoot, p.batches[i].newRoot, p.batches[i].outcome.decisionBits]);
+    });
+    // No duplicate was ever sent: every attest transaction on the chain succeeded.
+    const head = await provider.getBlockNumber();
+    let attestTxs = 0;
+    for (let b = deployBlock; b <= head; b++) {
+      const block = await provider.getBlock(b, true);
+      for (const tx of block!.prefetchedTransactions) {
+        if (tx.to?.toLowerCase() !== anchorAddress.toLowerCase()) continue;
+        const rec = await provider.getTransactionReceipt(tx.hash);
+        if (tx.data.startsWith(anchor.interface.getFunction("attest")!.selector)) {
+          attestTxs++;
+          expect(rec!.status, `attest transaction ${tx.hash}`).to.equal(1);
+        }
+      }
+    }
+    expect(attestTxs).to.equal(3);
+    // No proof was ever regenerated.
+    for (const [i, at] of provedAt) expect(stored(i)!.provedAt, `batch ${i}`).to.equal(at);
+    expect(store().readManifest().batches.map((b) => b.status)).to.deep.equal(["attested", "attested", "attested"]);
+
+    const status = await runCli(["anchor:status", "--network", "e2e", "--json"], env);
+    expect(status.code, explain(status)).to.equal(0);
+    const s = JSON.parse(status.stdout.slice(status.stdout.indexOf("{")));
+    expect(s).to.include({ nonce: "3", decisionCount: "11", anchor: anchorAddress, codeMatchesManifest: true });
+    expect(BigInt(s.stateRoot)).to.equal(finalRoot(p));
+  });
+});
