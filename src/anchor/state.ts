@@ -180,14 +180,14 @@ export interface ZkvmBinding {
   threshold: bigint;
 }
 
-/** zkVM params [domain, prevStateRoot, nonce, threshold] the loan guest must be proven with. */
-export function loanGuestParams(b: Omit<ZkvmBinding, "methodId">): bigint[] {
+/** zkVM params [domain, prevStateRoot, nonce, threshold] the anchor binds the loan guest to. */
+export function anchorZkvmParams(b: Omit<ZkvmBinding, "methodId">): bigint[] {
   return [b.domain, b.prevRoot, b.nonce, b.threshold];
 }
 
 /** zkVM public signals as the anchor builds them: [methodId, tapeDigest, domain, prevRoot, nonce, threshold, 2, decisionBits, activeCount]. */
 export function anchorZkvmSignals(batch: Omit<BatchValues, "commitments">, b: ZkvmBinding): bigint[] {
-  return [b.methodId, batch.tapeDigest, ...loanGuestParams(b), ZKVM_JOURNAL_LEN, batch.decisionBits, batch.activeCount];
+  return [b.methodId, batch.tapeDigest, ...anchorZkvmParams(b), ZKVM_JOURNAL_LEN, batch.decisionBits, batch.activeCount];
 }
 
 /** Exact calldata the anchor sends to a verifier: selector ++ proof words ++ signal words. */
