@@ -51,9 +51,9 @@ export async function compiledZkvm(limits: ZkvmLimits, name: string): Promise<Ci
 }
 
 /** The registry's test-profile build (npx hardhat circuits:build --profile test, run by npm test). */
-export function testBuildPaths(): CircuitPaths {
+export function testBuildPaths(withKeys = false): CircuitPaths {
   const paths = circuitPaths("zkvm", "test");
-  for (const f of [paths.r1cs, paths.sym, paths.wasm, paths.zkey, paths.vkey]) {
+  for (const f of [paths.r1cs, paths.sym, paths.wasm, ...(withKeys ? [paths.zkey, paths.vkey] : [])]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npx hardhat circuits:build --profile test`);
   }
   return paths;
@@ -121,7 +121,7 @@ export function randomRun(rand: () => number, limits: ZkvmLimits): RandomRun {
     }
     const kind = pick<string>(rand, [
       ["ADDI", 3], ["ADD", 1], ["SUB", 1], ["MUL", 1], ["LT", 1.5], ["LE", 1.5], ["EQ", 1], ["JMP", 0.4], ["BEQ", 1],
-      ["BNE", 1], ["READ", 2], ["PUB", 1], ["WRITE", 1.2], ["ASSERT", 0.6], ["HALT", 0.4], ["RAW", 0.25],
+      ["BNE", 1], ["READ", 3.5], ["PUB", 1], ["WRITE", 2], ["ASSERT", 0.6], ["HALT", 0.4], ["RAW", 0.25],
     ]);
     if (kind === "RAW") {
       program.push(
