@@ -14,13 +14,13 @@ import type { PipelineEvent } from "../src/pipeline/events";
 const PLUGIN = "zk-loan-anchor";
 
 interface CommonArgs {
-  deployment: string;
-  policyId: string;
+  deployment?: string;
+  policyId?: string;
   json: boolean;
 }
 interface RunArgs extends CommonArgs {
-  input: string;
-  run: string;
+  input?: string;
+  run?: string;
   runsDir: string;
   newRun: boolean;
 }
@@ -130,7 +130,7 @@ async function reported<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function deploymentFile(hre: HardhatRuntimeEnvironment, arg: string): string {
+function deploymentFile(hre: HardhatRuntimeEnvironment, arg: string | undefined): string {
   return arg ? path.resolve(arg) : path.join(hre.config.paths.root, "deployments", `${hre.network.name}.json`);
 }
 
@@ -200,12 +200,12 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
 }
 
 function runParams<T>(t: ReturnType<typeof task<T>>, withConcurrency: boolean, withSubmit: boolean) {
-  t.addOptionalParam("input", "applications file: .csv with header applicantId,score[,salt] or .json array of {applicantId, score, salt?}", "")
-    .addOptionalParam("run", "run id (folder under --runs-dir); default derived from the input file, chain, anchor and policy", "")
+  t.addOptionalParam("input", "applications file: .csv with header applicantId,score[,salt] or .json array of {applicantId, score, salt?}")
+    .addOptionalParam("run", "run id (folder under --runs-dir); default derived from the input file, chain, anchor and policy")
     .addOptionalParam("runsDir", "folder holding run folders (keep it private: it stores scores and salts)", "runs")
     .addFlag("newRun", "plan a new run even if one exists for this input (e.g. after the chain diverged)")
-    .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)", "")
-    .addOptionalParam("policyId", "policy to attest under (default: the last policy in the deployment manifest)", "")
+    .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
+    .addOptionalParam("policyId", "policy to attest under (default: the last policy in the deployment manifest)")
     .addFlag("json", "machine-readable output: one JSON event per line");
   if (withConcurrency) t.addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int);
   if (withSubmit) {
@@ -220,7 +220,7 @@ async function doProve(hre: HardhatRuntimeEnvironment, args: ProveArgs, mustExis
   const r = renderer(args.json);
   try {
     const opened = await openOrLoad(hre, args, r.sink, mustExist);
-    const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: r.sink });
+    const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: r.sink, keyId: p.provingKeyId(opened.plan.profile) });
     return { ...opened, summary };
   } finally {
     r.stop();
@@ -258,9 +258,9 @@ runParams(task("anchor:attest", "anchor:prove then anchor:submit: applications i
 );
 
 task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policies) from the chain and the deployment manifest")
-  .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)", "")
+  .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
   .addFlag("json", "machine-readable output")
-  .setAction((args: { deployment: string; json: boolean }, hre) =>
+  .setAction((args: { deployment?: string; json: boolean }, hre) =>
     reported(args.json, async () => {
       const p = await import("../src/pipeline");
       const file = deploymentFile(hre, args.deployment);
@@ -298,14 +298,14 @@ task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policie
   );
 
 task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)")
-  .addOptionalParam("input", "applications file instead of the seeded sample", "")
+  .addOptionalParam("input", "applications file instead of the seeded sample")
   .addOptionalParam("applications", "size of the seeded sample", 12, types.int)
   .addOptionalParam("seed", "seed of the sample (ids and scores; salts always come from the CSPRNG)", 1, types.int)
   .addOptionalParam("threshold", "policy threshold: approve iff score <= threshold", "650")
   .addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int)
   .addOptionalParam("runsDir", "folder for the demo's run folder", "runs")
   .addFlag("json", "print the summary as JSON")
-  .setAction((args: { input: string; applications: number; seed: number; threshold: string; concurrency: number; runsDir: string; json: boolean }, hre) =>
+  .setAction((args: { input?: string; applications: number; seed: number; threshold: string; concurrency: number; runsDir: string; json: boolean }, hre) =>
     reported(args.json, async () => {
       const t0 = Date.now();
       const p = await import("../src/pipeline");
@@ -337,7 +337,7 @@ task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deplo
       const tProve = Date.now();
       const proved = await (async () => {
         const opened = await openOrLoad(hre, common, quiet, false);
-        const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: quiet });
+        const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: quiet, keyId: p.provingKeyId(opened.plan.profile) });
         return { ...opened, summary };
       })();
       const proveMs = Date.now() - tProve;

@@ -5,7 +5,7 @@ export * from "./events";
 export { parseApplications, readApplications, assignSalts, randomFieldElement, formatFromPath, type ApplicationInput, type SaltedApplication, type InputFormat } from "./input";
 export { planRun, expectedRootAt, finalRoot, expectedPolicySignals, expectedZkvmSignals } from "./plan";
 export { RunStore, type RunManifest, type ManifestBatch, type BatchStatus } from "./store";
-export { proveRun, defaultConcurrency, type ProveOptions, type ProveSummary } from "./prove";
+export { proveRun, defaultConcurrency, provingKeyId, type ProveOptions, type ProveSummary } from "./prove";
 export { runPool, ProvingFailedError } from "./pool";
 export { submitRun, attestCall, type SubmitOptions, type SubmitSummary } from "./submit";
 export { withRetry, isTransient, DEFAULT_RETRY, type RetryOptions } from "./retry";

@@ -10,6 +10,8 @@ import type { RunStore } from "./store";
 import type { EventSink } from "./events";
 import type { BatchProofs, PlannedBatch, ProveJob, RunPlan, StoredBatch } from "./types";
 import fs from "node:fs";
+import crypto from "node:crypto";
+import { circuitPaths, type Profile } from "../paths";
 
 export interface ProveOptions {
   /** Worker processes; default os.cpus().length. */
@@ -17,6 +19,11 @@ export interface ProveOptions {
   /** Module exporting createProver() (default: the snarkjs prover, src/pipeline/snark-prover). */
   proverModule?: string;
   onEvent?: EventSink;
+  /**
+   * Identifies the proving keys (e.g. a hash of both verification keys: provingKeyId(profile)); a
+   * stored proof made with other keys (the circuits were rebuilt) is proven again.
+   */
+  keyId?: string;
 }
 
 export interface ProveSummary {
@@ -25,6 +32,13 @@ export interface ProveSummary {
   ms: number;
   /** Sum of per-batch proving times of the batches proven now (CPU-side work, excl. reuse). */
   batchMs: number;
+}
+
+/** sha256 over the profile's two verification keys: changes whenever the circuits are rebuilt. */
+export function provingKeyId(profile: Profile): string {
+  const h = crypto.createHash("sha256");
+  for (const c of ["policy", "zkvm"]) h.update(fs.readFileSync(circuitPaths(c, profile).vkey));
+  return h.digest("hex");
 }
 
 export function defaultConcurrency(): number {
@@ -54,7 +68,7 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
   let reused = 0;
   for (const b of plan.batches) {
     const stored = store.loadBatch(b);
-    if (stored) {
+    if (stored && (options.keyId === undefined || stored.keyId === options.keyId)) {
       reused++;
       emit({ type: "batch-reused", index: b.index });
       const entry = store.readManifest().batches[b.index];
@@ -76,7 +90,7 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
     onStart: (index) => emit({ type: "batch-proving", index }),
     onProved: (index, proofs, ms) => {
       const b = plan.batches[index];
-      store.saveBatch(storedBatch(plan, b, proofs, ms));
+      store.saveBatch({ ...storedBatch(plan, b, proofs, ms), ...(options.keyId !== undefined ? { keyId: options.keyId } : {}) });
       store.updateBatch(index, { status: "proved", proofFile: relative(store, index) });
       batchMs += ms;
       emit({ type: "batch-proved", index, ms, policyMs: proofs.policyMs, zkvmMs: proofs.zkvmMs });

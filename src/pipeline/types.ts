@@ -127,6 +127,8 @@ export interface StoredBatch {
   proofs: BatchProofs;
   provedAt: string;
   proveMs: number;
+  /** Proving-key identity (provingKeyId) when the prover recorded it. */
+  keyId?: string;
 }
 
 export interface AnchorState {

@@ -127,6 +127,11 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     expect(sum).to.include({ proved: 1, reused: 2 });
     expect(events.filter((e) => e.type === "batch-stale").map((e) => (e as { index: number }).index)).to.deep.equal([1]);
     expect(proofsMade()).to.equal(4);
+    // Proofs made with other proving keys (the circuits were rebuilt) are made again.
+    await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, keyId: "k1" });
+    expect(proofsMade()).to.equal(7);
+    expect(await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, keyId: "k1" })).to.include({ proved: 0, reused: 3 });
+    expect(proofsMade()).to.equal(7);
   });
 
   it("a failing or non-verifying proof is never stored; the others are kept", async () => {
