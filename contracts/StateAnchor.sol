@@ -53,14 +53,15 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
     /// @param initialAdmin Holder of DEFAULT_ADMIN_ROLE (changes are two-step, after `adminDelay`).
     /// @param adminDelay Delay of default-admin transfers (OpenZeppelin AccessControlDefaultAdminRules).
     /// @param policyDelay_ Delay before scheduled policies/retirements take effect (0 allowed).
-    constructor(address zkvmVerifier_, address initialAdmin, uint48 adminDelay, uint64 policyDelay_)
-        AccessControlDefaultAdminRules(adminDelay, initialAdmin)
-    {
+    constructor(
+        address zkvmVerifier_,
+        address initialAdmin,
+        uint48 adminDelay,
+        uint64 policyDelay_
+    ) AccessControlDefaultAdminRules(adminDelay, initialAdmin) {
         if (zkvmVerifier_.code.length == 0) revert VerifierHasNoCode(zkvmVerifier_);
         _zkvmVerifier = zkvmVerifier_;
-        _zkvmSelector = bytes4(
-            keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[9])")
-        );
+        _zkvmSelector = bytes4(keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[9])"));
         _cachedChainId = block.chainid;
         uint256 domain_ = _computeDomain();
         _cachedDomain = domain_;
@@ -105,11 +106,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint40 activeFrom = uint40(block.timestamp + c.policyDelay);
         bytes4 selector = bytes4(
             keccak256(
-                abi.encodePacked(
-                    "verifyProof(uint256[24],uint256[",
-                    Strings.toString(uint256(batchSize) + 4),
-                    "])"
-                )
+                abi.encodePacked("verifyProof(uint256[24],uint256[", Strings.toString(uint256(batchSize) + 4), "])")
             )
         );
         _policies[policyId] = Policy({
@@ -220,9 +217,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         if (root == bytes32(0) || proof.length > 8 || slot >> proof.length != 0) return false;
         bytes32 node = keccak256(abi.encode(commitment, approved, policyId, batchNonce, slot));
         for (uint256 i = 0; i < proof.length; ++i) {
-            node = (slot >> i) & 1 == 1
-                ? keccak256(abi.encode(proof[i], node))
-                : keccak256(abi.encode(node, proof[i]));
+            node = (slot >> i) & 1 == 1 ? keccak256(abi.encode(proof[i], node)) : keccak256(abi.encode(node, proof[i]));
         }
         return node == root;
     }
@@ -320,21 +315,22 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint256 threshold,
         uint256[8] calldata proof
     ) private view returns (bytes memory) {
-        return abi.encodePacked(
-            _zkvmSelector,
-            proof,
-            [
-                methodId,
-                batch.tapeDigest,
-                domain(),
-                prevRoot,
-                uint256(batchNonce),
-                threshold,
-                ZKVM_JOURNAL_LEN,
-                batch.decisionBits,
-                batch.activeCount
-            ]
-        );
+        return
+            abi.encodePacked(
+                _zkvmSelector,
+                proof,
+                [
+                    methodId,
+                    batch.tapeDigest,
+                    domain(),
+                    prevRoot,
+                    uint256(batchNonce),
+                    threshold,
+                    ZKVM_JOURNAL_LEN,
+                    batch.decisionBits,
+                    batch.activeCount
+                ]
+            );
     }
 
     /// @dev A failed call, return data shorter than one word, or a word other than 1 is a rejection.
@@ -362,19 +358,35 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
             // Leaves: buf holds the 5-word leaf preimage; only commitment, approved and slot change.
             mstore(add(buf, 64), policyId)
             mstore(add(buf, 96), batchNonce)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
                 mstore(buf, calldataload(add(commitments.offset, mul(i, 32))))
                 mstore(add(buf, 32), and(shr(i, decisionBits), 1))
                 mstore(add(buf, 128), i)
                 mstore(add(nodes, mul(i, 32)), keccak256(buf, 160))
             }
-            for { let i := n } lt(i, width) { i := add(i, 1) } {
+            for {
+                let i := n
+            } lt(i, width) {
+                i := add(i, 1)
+            } {
                 mstore(add(nodes, mul(i, 32)), 0)
             }
             // In place: node j of the next level overwrites slot j, already consumed.
-            for { let w := width } gt(w, 1) { w := shr(1, w) } {
+            for {
+                let w := width
+            } gt(w, 1) {
+                w := shr(1, w)
+            } {
                 let half := shr(1, w)
-                for { let j := 0 } lt(j, half) { j := add(j, 1) } {
+                for {
+                    let j := 0
+                } lt(j, half) {
+                    j := add(j, 1)
+                } {
                     mstore(add(nodes, mul(j, 32)), keccak256(add(nodes, mul(j, 64)), 64))
                 }
             }

@@ -10,10 +10,11 @@ import {StateAnchor} from "../StateAnchor.sol";
 contract StateAnchorGasProbe is StateAnchor {
     constructor(address zkvmVerifier_) StateAnchor(zkvmVerifier_, msg.sender, 0, 0) {}
 
-    function measureRecord(uint256 policyId, uint256 methodId, Batch calldata batch)
-        external
-        returns (uint256 recordGas, uint256 merkleGas)
-    {
+    function measureRecord(
+        uint256 policyId,
+        uint256 methodId,
+        Batch calldata batch
+    ) external returns (uint256 recordGas, uint256 merkleGas) {
         uint256 prevRoot = this.stateRoot(); // warms the slots attest has already read (access lists are per tx)
         uint64 batchNonce = this.nonce();
         uint256 g = gasleft();

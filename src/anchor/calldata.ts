@@ -25,10 +25,14 @@ export type AttestArgs = [bigint, bigint, BatchValues, bigint[], bigint[]];
 export function buildAttestArgs(input: AttestInput): AttestArgs {
   const { policyOutputs: o } = input;
   if (input.policyProofWords.length !== POLICY_PROOF_WORDS) {
-    throw new RangeError(`policy proof must have ${POLICY_PROOF_WORDS} words (encodePolicyProof), got ${input.policyProofWords.length}`);
+    throw new RangeError(
+      `policy proof must have ${POLICY_PROOF_WORDS} words (encodePolicyProof), got ${input.policyProofWords.length}`,
+    );
   }
   if (input.zkvmProofWords.length !== ZKVM_PROOF_WORDS) {
-    throw new RangeError(`zkVM proof must have ${ZKVM_PROOF_WORDS} words (encodeZkvmProof), got ${input.zkvmProofWords.length}`);
+    throw new RangeError(
+      `zkVM proof must have ${ZKVM_PROOF_WORDS} words (encodeZkvmProof), got ${input.zkvmProofWords.length}`,
+    );
   }
   if (input.nonce < 0n || input.nonce >= 2n ** 64n) throw new RangeError(`nonce must be a uint64, got ${input.nonce}`);
   if (input.policyId < 1n) throw new RangeError(`policyId must be >= 1, got ${input.policyId}`);

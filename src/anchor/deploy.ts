@@ -81,7 +81,10 @@ export interface DeploymentManifest {
     manifest: string;
     /** keccak256 of build/<profile>/manifest.json bytes, null when the build wrote none. */
     manifestHash: string | null;
-    circuits: Record<string, { vkeyFile: string; vkeyHash: string; buildVkeyHash: string | null; verifierContract: string }>;
+    circuits: Record<
+      string,
+      { vkeyFile: string; vkeyHash: string; buildVkeyHash: string | null; verifierContract: string }
+    >;
   };
   methodIds: { loan: string };
   contracts: { policyVerifier: DeployedContract; zkvmVerifier: DeployedContract; stateAnchor: DeployedContract };
@@ -112,7 +115,8 @@ export function registryBatchSize(profile: Profile, root = REPO_ROOT): number {
     circuits: { policy: { params: Record<string, { N: number }> } };
   };
   const n = registry.circuits.policy.params[profile]?.N;
-  if (!Number.isInteger(n)) throw new Error(`circuits/registry.json has no policy batch size N for profile "${profile}"`);
+  if (!Number.isInteger(n))
+    throw new Error(`circuits/registry.json has no policy batch size N for profile "${profile}"`);
   return n;
 }
 
@@ -120,13 +124,16 @@ export function registryBatchSize(profile: Profile, root = REPO_ROOT): number {
 export function loanGuestMethodId(): bigint {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const zkvm = require("../zkvm") as { loanGuest?: () => { methodId: bigint } };
-  if (typeof zkvm.loanGuest !== "function") throw new Error("src/zkvm does not export loanGuest(): pass methodId explicitly");
+  if (typeof zkvm.loanGuest !== "function")
+    throw new Error("src/zkvm does not export loanGuest(): pass methodId explicitly");
   return zkvm.loanGuest().methodId;
 }
 
 function readHashed(file: string, what: string, profile: Profile): { hash: string; bytes: Buffer } {
   if (!fs.existsSync(file)) {
-    throw new Error(`${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`);
+    throw new Error(
+      `${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
+    );
   }
   const bytes = fs.readFileSync(file);
   return { hash: keccak256(bytes), bytes };
@@ -149,13 +156,20 @@ function writeDeployment(file: string, m: DeploymentManifest): void {
  * Deploys what is missing and returns the written deployment manifest. Throws with what to do when a
  * build output is missing.
  */
-export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: DeployOptions, log: Logger = () => {}): Promise<DeploymentManifest> {
+export async function deployAnchor(
+  hre: HardhatRuntimeEnvironment,
+  options: DeployOptions,
+  log: Logger = () => {},
+): Promise<DeploymentManifest> {
   const { ethers } = hre;
   const root = options.root ?? REPO_ROOT;
   const profile = options.profile;
   assertFieldElement(options.threshold, "threshold");
   const [deployer] = await ethers.getSigners();
-  if (!deployer) throw new Error(`network "${hre.network.name}" has no accounts: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`);
+  if (!deployer)
+    throw new Error(
+      `network "${hre.network.name}" has no accounts: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`,
+    );
   const provider = ethers.provider;
   const chainId = (await provider.getNetwork()).chainId;
   const network = hre.network.name;
@@ -163,7 +177,8 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
   const outFile = options.outFile ?? path.join(root, "deployments", `${network}.json`);
   const previous = readDeployment(outFile);
   const prior = previous && previous.chainId === chainId.toString() && previous.profile === profile ? previous : null;
-  if (previous && !prior) log(`ignoring ${outFile}: it records chain ${previous.chainId} / profile ${previous.profile}`);
+  if (previous && !prior)
+    log(`ignoring ${outFile}: it records chain ${previous.chainId} / profile ${previous.profile}`);
 
   const batchSize = registryBatchSize(profile, root);
   const methodId = options.methodId ?? loanGuestMethodId();
@@ -210,7 +225,14 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
     if (!codeHash) throw new Error(`${name}: no code at ${address} after deployment`);
     log(`${name}: deployed at ${address} (tx ${tx.hash}, block ${receipt.blockNumber})`);
     return {
-      record: { contract: name, address, txHash: tx.hash, blockNumber: receipt.blockNumber, codeHash, constructorArgs: args.map(String) },
+      record: {
+        contract: name,
+        address,
+        txHash: tx.hash,
+        blockNumber: receipt.blockNumber,
+        codeHash,
+        constructorArgs: args.map(String),
+      },
       fresh: true,
     };
   }
@@ -277,7 +299,13 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
   if (current) {
     log(`policy ${current.policyId}: reusing (method ${methodId}, threshold ${options.threshold})`);
   } else {
-    const tx = await anchor.schedulePolicy(policyVerifier.record.address, vkeyHash, batchSize, methodId, options.threshold);
+    const tx = await anchor.schedulePolicy(
+      policyVerifier.record.address,
+      vkeyHash,
+      batchSize,
+      methodId,
+      options.threshold,
+    );
     const receipt = await tx.wait();
     if (!receipt) throw new Error(`schedulePolicy transaction ${tx.hash} has no receipt`);
     const event = receipt.logs
@@ -313,7 +341,11 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
     chainId: chainId.toString(),
     profile,
     deployer: deployer.address,
-    compiler: { solc: solidity.version, optimizer: solidity.settings?.optimizer, evmVersion: solidity.settings?.evmVersion },
+    compiler: {
+      solc: solidity.version,
+      optimizer: solidity.settings?.optimizer,
+      evmVersion: solidity.settings?.evmVersion,
+    },
     build: {
       manifest: path.relative(root, buildManifestFile),
       manifestHash: buildManifestBytes ? keccak256(buildManifestBytes) : null,
@@ -333,7 +365,11 @@ export async function deployAnchor(hre: HardhatRuntimeEnvironment, options: Depl
       },
     },
     methodIds: { loan: methodId.toString() },
-    contracts: { policyVerifier: policyVerifier.record, zkvmVerifier: zkvmVerifier.record, stateAnchor: anchorDeployment.record },
+    contracts: {
+      policyVerifier: policyVerifier.record,
+      zkvmVerifier: zkvmVerifier.record,
+      stateAnchor: anchorDeployment.record,
+    },
     anchor: {
       domain: domain.toString(),
       genesisRoot: genesisRoot(anchorDomain(chainId, anchorDeployment.record.address)).toString(),

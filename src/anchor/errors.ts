@@ -20,10 +20,12 @@ function named(result: Result, names: string[]): Record<string, bigint | string 
 function explain(name: string, a: Record<string, bigint | string | boolean>): string {
   switch (name) {
     case "NonceMismatch":
-      return `the anchor expects nonce ${a.anchorNonce} but the batch was proven for nonce ${a.submittedNonce}: ` +
+      return (
+        `the anchor expects nonce ${a.anchorNonce} but the batch was proven for nonce ${a.submittedNonce}: ` +
         (BigInt(a.submittedNonce) < BigInt(a.anchorNonce)
           ? "this batch (or one with its nonce) is already attested; re-plan from the anchor's nonce and state root"
-          : "earlier batches are missing; submit them first, in nonce order");
+          : "earlier batches are missing; submit them first, in nonce order")
+      );
     case "PolicyNotActive":
       return `policy ${a.policyId} is ${POLICY_STATUS[Number(a.status)] ?? a.status}, not active: wait for its activation time or use an active policy`;
     case "UnknownPolicy":
@@ -88,6 +90,9 @@ export function decodeAnchorError(errorOrData: unknown): AnchorError | undefined
     return undefined;
   }
   if (!parsed) return undefined;
-  const args = named(parsed.args, parsed.fragment.inputs.map((i) => i.name));
+  const args = named(
+    parsed.args,
+    parsed.fragment.inputs.map((i) => i.name),
+  );
   return { name: parsed.name, args, message: explain(parsed.name, args) };
 }

@@ -49,7 +49,10 @@ export interface DecisionRef {
 /** keccak256(abi.encode(commitment, approved, policyId, nonce, slot)). */
 export function decisionLeaf(d: DecisionRef): string {
   return keccak256(
-    abi.encode(["uint256", "bool", "uint256", "uint64", "uint256"], [d.commitment, d.approved, d.policyId, d.nonce, d.slot]),
+    abi.encode(
+      ["uint256", "bool", "uint256", "uint64", "uint256"],
+      [d.commitment, d.approved, d.policyId, d.nonce, d.slot],
+    ),
   );
 }
 
@@ -59,7 +62,12 @@ export function isApproved(decisionBits: bigint, slot: number): boolean {
 }
 
 /** Leaves of a batch: one per slot (inactive slots included), padded with zero words to a power of two. */
-export function decisionLeaves(policyId: bigint, nonce: bigint, commitments: readonly bigint[], decisionBits: bigint): string[] {
+export function decisionLeaves(
+  policyId: bigint,
+  nonce: bigint,
+  commitments: readonly bigint[],
+  decisionBits: bigint,
+): string[] {
   if (commitments.length < 1 || commitments.length > MAX_BATCH_SIZE) {
     throw new RangeError(`a batch has 1..${MAX_BATCH_SIZE} slots, got ${commitments.length}`);
   }
@@ -88,7 +96,12 @@ function levels(leaves: string[]): string[][] {
 }
 
 /** The batch's decisions Merkle root, as stored by the anchor under the batch nonce. */
-export function decisionsRoot(policyId: bigint, nonce: bigint, commitments: readonly bigint[], decisionBits: bigint): string {
+export function decisionsRoot(
+  policyId: bigint,
+  nonce: bigint,
+  commitments: readonly bigint[],
+  decisionBits: bigint,
+): string {
   const tree = levels(decisionLeaves(policyId, nonce, commitments, decisionBits));
   return tree[tree.length - 1][0];
 }
@@ -142,7 +155,17 @@ export function nextStateRoot(s: StateStep): bigint {
     keccak256(
       abi.encode(
         ["bytes32", "uint256", "uint64", "uint256", "uint256", "bytes32", "uint256", "uint256", "uint256"],
-        [STATE_TAG, s.prevRoot, s.nonce, s.policyId, s.methodId, zeroPadValue(s.decisionsRoot, 32), s.tapeDigest, s.decisionBits, s.activeCount],
+        [
+          STATE_TAG,
+          s.prevRoot,
+          s.nonce,
+          s.policyId,
+          s.methodId,
+          zeroPadValue(s.decisionsRoot, 32),
+          s.tapeDigest,
+          s.decisionBits,
+          s.activeCount,
+        ],
       ),
     ),
   );
@@ -187,7 +210,14 @@ export function anchorZkvmParams(b: Omit<ZkvmBinding, "methodId">): bigint[] {
 
 /** zkVM public signals as the anchor builds them: [methodId, tapeDigest, domain, prevRoot, nonce, threshold, 2, decisionBits, activeCount]. */
 export function anchorZkvmSignals(batch: Omit<BatchValues, "commitments">, b: ZkvmBinding): bigint[] {
-  return [b.methodId, batch.tapeDigest, ...anchorZkvmParams(b), ZKVM_JOURNAL_LEN, batch.decisionBits, batch.activeCount];
+  return [
+    b.methodId,
+    batch.tapeDigest,
+    ...anchorZkvmParams(b),
+    ZKVM_JOURNAL_LEN,
+    batch.decisionBits,
+    batch.activeCount,
+  ];
 }
 
 /** Exact calldata the anchor sends to a verifier: selector ++ proof words ++ signal words. */

@@ -96,11 +96,29 @@ describe("StateAnchor (mock verifiers)", function () {
       const batch = makeBatch("b0", 4, 3);
       const prevRoot = await f.anchor.stateRoot();
       const dRoot = decisionsRoot(f.policyId, 0n, batch.commitments, batch.decisionBits);
-      const newRoot = nextStateRoot({ prevRoot, nonce: 0n, policyId: f.policyId, methodId: METHOD_ID, decisionsRoot: dRoot, ...batch });
+      const newRoot = nextStateRoot({
+        prevRoot,
+        nonce: 0n,
+        policyId: f.policyId,
+        methodId: METHOD_ID,
+        decisionsRoot: dRoot,
+        ...batch,
+      });
       const tx = attestOk(f, batch, "b0");
       await expect(tx)
         .to.emit(f.anchor, "BatchAttested")
-        .withArgs(0n, f.policyId, f.submitter.address, prevRoot, newRoot, METHOD_ID, batch.tapeDigest, batch.decisionBits, batch.activeCount, dRoot);
+        .withArgs(
+          0n,
+          f.policyId,
+          f.submitter.address,
+          prevRoot,
+          newRoot,
+          METHOD_ID,
+          batch.tapeDigest,
+          batch.decisionBits,
+          batch.activeCount,
+          dRoot,
+        );
       await expect(tx).to.emit(f.anchor, "DecisionsAttested").withArgs(0n, batch.decisionBits, batch.commitments);
       expect(await f.anchor.stateRoot()).to.equal(newRoot);
       expect(await f.anchor.nonce()).to.equal(1n);
@@ -116,7 +134,14 @@ describe("StateAnchor (mock verifiers)", function () {
         const batch = makeBatch(`chain${i}`, 4, 4 - i);
         await attestOk(f, batch, `chain${i}`);
         const dRoot = decisionsRoot(f.policyId, BigInt(i), batch.commitments, batch.decisionBits);
-        root = nextStateRoot({ prevRoot: root, nonce: BigInt(i), policyId: f.policyId, methodId: METHOD_ID, decisionsRoot: dRoot, ...batch });
+        root = nextStateRoot({
+          prevRoot: root,
+          nonce: BigInt(i),
+          policyId: f.policyId,
+          methodId: METHOD_ID,
+          decisionsRoot: dRoot,
+          ...batch,
+        });
         count += batch.activeCount;
         expect(await f.anchor.stateRoot()).to.equal(root);
         expect(root).to.be.lessThan(R);
@@ -132,9 +157,19 @@ describe("StateAnchor (mock verifiers)", function () {
       const z = zkvmProofWords("replay");
       await expectProofs(f, batch, p, z);
       await f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z);
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z), "NonceMismatch", [1n, 0n]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z),
+        "NonceMismatch",
+        [1n, 0n],
+      );
       // Same proofs with the current nonce: the zkVM proof was bound to nonce 0 and the genesis root.
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 1n, batch, p, z), "ZkvmProofRejected", [METHOD_ID]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 1n, batch, p, z),
+        "ZkvmProofRejected",
+        [METHOD_ID],
+      );
     });
 
     it("rejects a nonce too high (batch 2 before batch 1)", async function () {
@@ -156,9 +191,17 @@ describe("StateAnchor (mock verifiers)", function () {
       const p = policyProofWords("pause");
       const z = zkvmProofWords("pause");
       await expectProofs(f, batch, p, z);
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z), "EnforcedPause", []);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z),
+        "EnforcedPause",
+        [],
+      );
       await expect(f.anchor.unpause()).to.emit(f.anchor, "Unpaused").withArgs(f.admin.address);
-      await expect(f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z)).to.emit(f.anchor, "BatchAttested");
+      await expect(f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z)).to.emit(
+        f.anchor,
+        "BatchAttested",
+      );
     });
 
     it("rejects a caller without SUBMITTER_ROLE", async function () {
@@ -214,7 +257,8 @@ describe("StateAnchor (mock verifiers)", function () {
           set(batch, value);
           await expectRevertUnchanged(
             f,
-            () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("f"), zkvmProofWords("f")),
+            () =>
+              f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("f"), zkvmProofWords("f")),
             "PublicInputNotInField",
             [BigInt(index), value],
           );
@@ -241,7 +285,8 @@ describe("StateAnchor (mock verifiers)", function () {
         await f.policyVerifier.setMode(mode);
         await expectRevertUnchanged(
           f,
-          () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("pv"), zkvmProofWords("pv")),
+          () =>
+            f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("pv"), zkvmProofWords("pv")),
           "PolicyProofRejected",
           [f.policyId],
         );
@@ -254,7 +299,8 @@ describe("StateAnchor (mock verifiers)", function () {
         await f.zkvmVerifier.setMode(mode);
         await expectRevertUnchanged(
           f,
-          () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("zv"), zkvmProofWords("zv")),
+          () =>
+            f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, policyProofWords("zv"), zkvmProofWords("zv")),
           "ZkvmProofRejected",
           [METHOD_ID],
         );
@@ -268,10 +314,20 @@ describe("StateAnchor (mock verifiers)", function () {
       const z = zkvmProofWords("bind");
       await expectProofs(f, batch, p, z);
       const flipped = { ...batch, decisionBits: batch.decisionBits ^ 1n };
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, flipped, p, z), "PolicyProofRejected", [f.policyId]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, flipped, p, z),
+        "PolicyProofRejected",
+        [f.policyId],
+      );
       const otherProof = [...p];
       otherProof[23] += 1n;
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, otherProof, z), "PolicyProofRejected", [f.policyId]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, otherProof, z),
+        "PolicyProofRejected",
+        [f.policyId],
+      );
     });
 
     it("rejects a policy proof and a zkVM proof for different tapes", async function () {
@@ -287,8 +343,18 @@ describe("StateAnchor (mock verifiers)", function () {
         return g.zkvmVerifier.expectedInputHash();
       })();
       await f.zkvmVerifier.expectInput(zkvmForB); // the zkVM proof is for tape B, the policy proof for tape A
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batchA, p, z), "ZkvmProofRejected", [METHOD_ID]);
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batchB, p, z), "PolicyProofRejected", [f.policyId]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batchA, p, z),
+        "ZkvmProofRejected",
+        [METHOD_ID],
+      );
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batchB, p, z),
+        "PolicyProofRejected",
+        [f.policyId],
+      );
     });
 
     it("rejects a zkVM proof of another guest program (different method ID)", async function () {
@@ -314,10 +380,20 @@ describe("StateAnchor (mock verifiers)", function () {
       const z = zkvmProofWords("d");
       // Proof bound to `other`'s domain and genesis root.
       await expectProofs(f, batch, p, z, { domain: await other.domain(), prevRoot: await other.stateRoot() });
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z), "ZkvmProofRejected", [METHOD_ID]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z),
+        "ZkvmProofRejected",
+        [METHOD_ID],
+      );
       // Only the domain differs: with this anchor's root but the other domain it still fails.
       await expectProofs(f, batch, p, z, { domain: await other.domain() });
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z), "ZkvmProofRejected", [METHOD_ID]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(f.policyId, 0n, batch, p, z),
+        "ZkvmProofRejected",
+        [METHOD_ID],
+      );
       await expectProofs(f, batch, p, z, { domain: await other.domain(), prevRoot: await other.stateRoot() });
       await expect(other.connect(f.submitter).attest(1n, 0n, batch, p, z)).to.emit(other, "BatchAttested");
     });
@@ -337,7 +413,9 @@ describe("StateAnchor (mock verifiers)", function () {
           const proof = decisionProof(f.policyId, nonce, b.commitments, b.decisionBits, slot);
           expect(proof).to.have.length(2);
           expect(await f.anchor.verifyDecision(f.policyId, nonce, slot, c, approved, proof)).to.equal(true);
-          expect(verifyDecisionProof(root, { policyId: f.policyId, nonce, slot, commitment: c, approved }, proof)).to.equal(true);
+          expect(
+            verifyDecisionProof(root, { policyId: f.policyId, nonce, slot, commitment: c, approved }, proof),
+          ).to.equal(true);
           const bad: [bigint, bigint, number, bigint, boolean, string[]][] = [
             [f.policyId, nonce, slot, c + 1n, approved, proof],
             [f.policyId, nonce, slot, c, !approved, proof],
@@ -352,9 +430,14 @@ describe("StateAnchor (mock verifiers)", function () {
             [f.policyId, 3n, slot, c, approved, proof], // not attested yet
           ];
           for (const args of bad) {
-            expect(await f.anchor.verifyDecision(...args), `changed ${JSON.stringify(args, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`).to.equal(false);
+            expect(
+              await f.anchor.verifyDecision(...args),
+              `changed ${JSON.stringify(args, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+            ).to.equal(false);
             const [policyId, n, s, commitment, ok, pr] = args;
-            expect(verifyDecisionProof(root, { policyId, nonce: n, slot: s, commitment, approved: ok }, pr)).to.equal(false);
+            expect(verifyDecisionProof(root, { policyId, nonce: n, slot: s, commitment, approved: ok }, pr)).to.equal(
+              false,
+            );
           }
         }
       }
@@ -367,7 +450,9 @@ describe("StateAnchor (mock verifiers)", function () {
       const verifier = await f.policyVerifier.getAddress();
       const tx = await f.anchor.schedulePolicy(verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n);
       const activeFrom = await time.latest(); // delay 0: active from the scheduling block
-      await expect(tx).to.emit(f.anchor, "PolicyScheduled").withArgs(2n, verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n, activeFrom);
+      await expect(tx)
+        .to.emit(f.anchor, "PolicyScheduled")
+        .withArgs(2n, verifier, VKEY_HASH, 16, METHOD_ID + 5n, 700n, activeFrom);
       const p = await f.anchor.policy(2n);
       expect(p.verifier).to.equal(verifier);
       expect(p.batchSize).to.equal(16n);
@@ -387,10 +472,16 @@ describe("StateAnchor (mock verifiers)", function () {
         .to.be.revertedWithCustomError(f.anchor, "VerifierHasNoCode")
         .withArgs(f.other.address);
       for (const n of [0, 257]) {
-        await expect(f.anchor.schedulePolicy(v, VKEY_HASH, n, METHOD_ID, THRESHOLD)).to.be.revertedWithCustomError(f.anchor, "InvalidBatchSize").withArgs(n);
+        await expect(f.anchor.schedulePolicy(v, VKEY_HASH, n, METHOD_ID, THRESHOLD))
+          .to.be.revertedWithCustomError(f.anchor, "InvalidBatchSize")
+          .withArgs(n);
       }
-      await expect(f.anchor.schedulePolicy(v, VKEY_HASH, 4, R, THRESHOLD)).to.be.revertedWithCustomError(f.anchor, "MethodIdNotInField").withArgs(R);
-      await expect(f.anchor.schedulePolicy(v, VKEY_HASH, 4, METHOD_ID, R + 3n)).to.be.revertedWithCustomError(f.anchor, "ThresholdNotInField").withArgs(R + 3n);
+      await expect(f.anchor.schedulePolicy(v, VKEY_HASH, 4, R, THRESHOLD))
+        .to.be.revertedWithCustomError(f.anchor, "MethodIdNotInField")
+        .withArgs(R);
+      await expect(f.anchor.schedulePolicy(v, VKEY_HASH, 4, METHOD_ID, R + 3n))
+        .to.be.revertedWithCustomError(f.anchor, "ThresholdNotInField")
+        .withArgs(R + 3n);
       await expect(f.anchor.connect(f.other).schedulePolicy(v, VKEY_HASH, 4, METHOD_ID, THRESHOLD))
         .to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount")
         .withArgs(f.other.address, await f.anchor.POLICY_ADMIN_ROLE());
@@ -411,22 +502,35 @@ describe("StateAnchor (mock verifiers)", function () {
       const pw = policyProofWords("delay");
       const zw = zkvmProofWords("delay");
       await expectProofs(f, batch, pw, zw);
-      await expectRevertUnchanged(f, () => f.anchor.connect(f.submitter).attest(2n, 0n, batch, pw, zw), "PolicyNotActive", [2n, STATUS.Scheduled]);
+      await expectRevertUnchanged(
+        f,
+        () => f.anchor.connect(f.submitter).attest(2n, 0n, batch, pw, zw),
+        "PolicyNotActive",
+        [2n, STATUS.Scheduled],
+      );
       await time.increaseTo(p.activeFrom - 1n);
       expect(await f.anchor.policyStatus(2n)).to.equal(STATUS.Scheduled);
       await time.increaseTo(p.activeFrom);
       expect(await f.anchor.policyStatus(2n)).to.equal(STATUS.Active);
-      await expect(f.anchor.connect(f.submitter).attest(2n, 0n, batch, pw, zw)).to.emit(f.anchor, "BatchAttested").withArgs(0n, 2n, f.submitter.address, anyValue, anyValue, anyValue, anyValue, anyValue, anyValue, anyValue);
+      await expect(f.anchor.connect(f.submitter).attest(2n, 0n, batch, pw, zw))
+        .to.emit(f.anchor, "BatchAttested")
+        .withArgs(0n, 2n, f.submitter.address, anyValue, anyValue, anyValue, anyValue, anyValue, anyValue, anyValue);
     });
 
     it("retires a policy after the delay; attest then reverts", async function () {
       const f = await loadFixture(fixture);
       await f.anchor.setPolicyDelay(100n);
       const tx = await f.anchor.scheduleRetirement(f.policyId);
-      await expect(tx).to.emit(f.anchor, "PolicyRetirementScheduled").withArgs(f.policyId, (await time.latest()) + 100);
+      await expect(tx)
+        .to.emit(f.anchor, "PolicyRetirementScheduled")
+        .withArgs(f.policyId, (await time.latest()) + 100);
       const retiredFrom = (await f.anchor.policy(f.policyId)).retiredFrom;
-      await expect(f.anchor.scheduleRetirement(f.policyId)).to.be.revertedWithCustomError(f.anchor, "PolicyAlreadyRetiring").withArgs(f.policyId, retiredFrom);
-      await expect(f.anchor.scheduleRetirement(42n)).to.be.revertedWithCustomError(f.anchor, "UnknownPolicy").withArgs(42n);
+      await expect(f.anchor.scheduleRetirement(f.policyId))
+        .to.be.revertedWithCustomError(f.anchor, "PolicyAlreadyRetiring")
+        .withArgs(f.policyId, retiredFrom);
+      await expect(f.anchor.scheduleRetirement(42n))
+        .to.be.revertedWithCustomError(f.anchor, "UnknownPolicy")
+        .withArgs(42n);
       await expect(f.anchor.connect(f.other).scheduleRetirement(f.policyId))
         .to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount")
         .withArgs(f.other.address, await f.anchor.POLICY_ADMIN_ROLE());
@@ -461,15 +565,22 @@ describe("StateAnchor (mock verifiers)", function () {
     it("restricts pause and unpause to PAUSER_ROLE", async function () {
       const f = await loadFixture(fixture);
       const role = await f.anchor.PAUSER_ROLE();
-      await expect(f.anchor.connect(f.other).pause()).to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount").withArgs(f.other.address, role);
+      await expect(f.anchor.connect(f.other).pause())
+        .to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount")
+        .withArgs(f.other.address, role);
       await f.anchor.pause();
-      await expect(f.anchor.connect(f.other).unpause()).to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount").withArgs(f.other.address, role);
+      await expect(f.anchor.connect(f.other).unpause())
+        .to.be.revertedWithCustomError(f.anchor, "AccessControlUnauthorizedAccount")
+        .withArgs(f.other.address, role);
       await expect(f.anchor.pause()).to.be.revertedWithCustomError(f.anchor, "EnforcedPause");
     });
 
     it("changes the default admin in two steps only", async function () {
       const f = await loadFixture(fixture);
-      await expect(f.anchor.grantRole(ethers.ZeroHash, f.other.address)).to.be.revertedWithCustomError(f.anchor, "AccessControlEnforcedDefaultAdminRules");
+      await expect(f.anchor.grantRole(ethers.ZeroHash, f.other.address)).to.be.revertedWithCustomError(
+        f.anchor,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
       await f.anchor.beginDefaultAdminTransfer(f.other.address);
       expect(await f.anchor.defaultAdmin()).to.equal(f.admin.address);
       await expect(f.anchor.connect(f.submitter).acceptDefaultAdminTransfer())

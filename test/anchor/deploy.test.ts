@@ -14,9 +14,15 @@ function fakeRoot(): string {
   fs.copyFileSync(path.join(REPO_ROOT, "circuits", "registry.json"), path.join(root, "circuits", "registry.json"));
   for (const c of ["policy", "zkvm"]) {
     fs.mkdirSync(path.join(root, "build", "test", c), { recursive: true });
-    fs.writeFileSync(path.join(root, "build", "test", c, `${c}.vkey.json`), JSON.stringify({ protocol: c, stand_in: true }));
+    fs.writeFileSync(
+      path.join(root, "build", "test", c, `${c}.vkey.json`),
+      JSON.stringify({ protocol: c, stand_in: true }),
+    );
   }
-  fs.writeFileSync(path.join(root, "build", "test", "manifest.json"), JSON.stringify({ schema: 1, profile: "test", circuits: {} }));
+  fs.writeFileSync(
+    path.join(root, "build", "test", "manifest.json"),
+    JSON.stringify({ schema: 1, profile: "test", circuits: {} }),
+  );
   return root;
 }
 
@@ -42,7 +48,15 @@ describe("anchor deployment (deployAnchor)", function () {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  const options = (extra: object = {}) => ({ profile: "test" as const, threshold: 650n, methodId: 77n, root, outFile, verifierContracts: MOCKS, ...extra });
+  const options = (extra: object = {}) => ({
+    profile: "test" as const,
+    threshold: 650n,
+    methodId: 77n,
+    root,
+    outFile,
+    verifierContracts: MOCKS,
+    ...extra,
+  });
 
   it("deploys verifiers and anchor, registers the policy, grants roles and writes the manifest", async function () {
     const [deployer, submitter] = await ethers.getSigners();
@@ -54,7 +68,9 @@ describe("anchor deployment (deployAnchor)", function () {
     expect(m.profile).to.equal("test");
     expect(m.deployer).to.equal(deployer.address);
     expect(m.compiler.solc).to.equal("0.8.28");
-    expect(m.build.manifestHash).to.equal(keccak256(fs.readFileSync(path.join(root, "build", "test", "manifest.json"))));
+    expect(m.build.manifestHash).to.equal(
+      keccak256(fs.readFileSync(path.join(root, "build", "test", "manifest.json"))),
+    );
     const vkeyHash = keccak256(fs.readFileSync(path.join(root, "build", "test", "policy", "policy.vkey.json")));
     expect(m.build.circuits.policy.vkeyHash).to.equal(vkeyHash);
     for (const c of Object.values(m.contracts)) {

@@ -5,7 +5,15 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { METHOD_ID, VKEY_HASH, anchorFixture, deployMock, makeBatch, policyProofWords, zkvmProofWords } from "./helpers";
+import {
+  METHOD_ID,
+  VKEY_HASH,
+  anchorFixture,
+  deployMock,
+  makeBatch,
+  policyProofWords,
+  zkvmProofWords,
+} from "./helpers";
 import type { StateAnchorGasProbe } from "../../typechain-types";
 
 export interface AnchorGasFigures {
@@ -23,10 +31,14 @@ async function measure(n: number): Promise<AnchorGasFigures> {
   let gasUsed = 0n;
   for (let i = 0; i < 2; i++) {
     const batch = makeBatch(`gas${n}/${i}`, n);
-    const tx = await f.anchor.connect(f.submitter).attest(f.policyId, BigInt(i), batch, policyProofWords("g"), zkvmProofWords("g"));
+    const tx = await f.anchor
+      .connect(f.submitter)
+      .attest(f.policyId, BigInt(i), batch, policyProofWords("g"), zkvmProofWords("g"));
     gasUsed = (await tx.wait())!.gasUsed;
   }
-  const probe = (await (await ethers.getContractFactory("StateAnchorGasProbe")).deploy(await (await deployMock()).getAddress())) as unknown as StateAnchorGasProbe;
+  const probe = (await (
+    await ethers.getContractFactory("StateAnchorGasProbe")
+  ).deploy(await (await deployMock()).getAddress())) as unknown as StateAnchorGasProbe;
   const [admin] = await ethers.getSigners();
   await probe.grantRole(await probe.POLICY_ADMIN_ROLE(), admin.address);
   await probe.schedulePolicy(await f.policyVerifier.getAddress(), VKEY_HASH, n, METHOD_ID, 1n);

@@ -27,7 +27,8 @@ export function fe(label: string): bigint {
 export function makeBatch(seed: string, n: number, active = n): BatchValues {
   const commitments = Array.from({ length: n }, (_, i) => (i < active ? fe(`${seed}/c${i}`) : 0n));
   let decisionBits = 0n;
-  for (let i = 0; i < active; i++) if (BigInt(keccak256(Buffer.from(`${seed}/d${i}`))) & 1n) decisionBits |= 1n << BigInt(i);
+  for (let i = 0; i < active; i++)
+    if (BigInt(keccak256(Buffer.from(`${seed}/d${i}`))) & 1n) decisionBits |= 1n << BigInt(i);
   return { tapeDigest: fe(`${seed}/tape`), decisionBits, activeCount: BigInt(active), commitments };
 }
 
@@ -81,7 +82,11 @@ export async function expectProofs(
   binding: { methodId?: bigint; threshold?: bigint; domain?: bigint; prevRoot?: bigint; nonce?: bigint } = {},
 ): Promise<void> {
   const threshold = binding.threshold ?? THRESHOLD;
-  const policyCall = verifierCalldata(plonkSelector(batch.commitments.length + 4), pWords, anchorPolicySignals(batch, threshold));
+  const policyCall = verifierCalldata(
+    plonkSelector(batch.commitments.length + 4),
+    pWords,
+    anchorPolicySignals(batch, threshold),
+  );
   const zkvmCall = verifierCalldata(
     groth16Selector(ZKVM_PUBLIC_SIGNALS),
     zWords,

@@ -23,8 +23,22 @@ import {
 } from "../../src/anchor";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
 import { circuitPaths } from "../../src/paths";
-import { decodePolicyPublicSignals, encodePolicyProof, policyParams, provePolicy, type Application } from "../../src/policy";
-import { assemble, encodeZkvmProof, loanGuest, proveLoanGuest, proveZkvm, verifyZkvm, LOAN_GUEST_FILE } from "../../src/zkvm";
+import {
+  decodePolicyPublicSignals,
+  encodePolicyProof,
+  policyParams,
+  provePolicy,
+  type Application,
+} from "../../src/policy";
+import {
+  assemble,
+  encodeZkvmProof,
+  loanGuest,
+  proveLoanGuest,
+  proveZkvm,
+  verifyZkvm,
+  LOAN_GUEST_FILE,
+} from "../../src/zkvm";
 import { batchTape } from "../../src/tape";
 import { terminateCurves } from "../../src/snark";
 import type { StateAnchor } from "../../typechain-types";
@@ -35,7 +49,11 @@ const THRESHOLD = 650n;
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 const apps = (seed: number, scores: number[]): Application[] =>
-  scores.map((score, i) => ({ applicantId: BigInt(1000 * seed + i + 1), score: BigInt(score), salt: BigInt(seed * 7919 + i * 104729 + 1) }));
+  scores.map((score, i) => ({
+    applicantId: BigInt(1000 * seed + i + 1),
+    score: BigInt(score),
+    salt: BigInt(seed * 7919 + i * 104729 + 1),
+  }));
 
 const BATCHES = [apps(1, [600, 700, 650, 651]), apps(2, [10, 900, 649]), apps(3, [651, 5])];
 
@@ -68,13 +86,22 @@ describe("StateAnchor with real proofs (test profile)", function () {
     for (const c of ["policy", "zkvm"]) {
       const p = circuitPaths(c, PROFILE);
       for (const f of [p.zkey, p.wasm, p.vkey]) {
-        if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npx hardhat circuits:build --profile ${PROFILE} before this test`);
+        if (!fs.existsSync(f))
+          throw new Error(`${f} is missing: run npx hardhat circuits:build --profile ${PROFILE} before this test`);
       }
     }
     [, submitter] = await ethers.getSigners();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-integration-"));
-    manifest = await deployAnchor(hre, { profile: PROFILE, threshold: THRESHOLD, submitters: [submitter.address], outFile: path.join(tmp, "deployment.json") });
-    anchor = (await ethers.getContractAt("StateAnchor", manifest.contracts.stateAnchor.address)) as unknown as StateAnchor;
+    manifest = await deployAnchor(hre, {
+      profile: PROFILE,
+      threshold: THRESHOLD,
+      submitters: [submitter.address],
+      outFile: path.join(tmp, "deployment.json"),
+    });
+    anchor = (await ethers.getContractAt(
+      "StateAnchor",
+      manifest.contracts.stateAnchor.address,
+    )) as unknown as StateAnchor;
     policyId = BigInt(manifest.policies[0].policyId);
     domain = await anchor.domain();
     const { batchSize } = policyParams(PROFILE);
@@ -88,9 +115,25 @@ describe("StateAnchor with real proofs (test profile)", function () {
       const nonce = BigInt(k);
       const policy = await provePolicy(batch, THRESHOLD, { profile: PROFILE });
       const { outputs } = decodePolicyPublicSignals(policy.publicSignals, policyParams(PROFILE));
-      const zk = await proveLoanGuest({ domain, prevRoot, nonce, threshold: THRESHOLD, batch, batchSize, profile: PROFILE });
-      expect(zk.publicSignals).to.deep.equal(anchorZkvmSignals(outputs, { methodId, domain, prevRoot, nonce, threshold: THRESHOLD }));
-      const args = buildAttestArgs({ policyId, nonce, policyOutputs: outputs, policyProofWords: encodePolicyProof(policy.proof), zkvmProofWords: encodeZkvmProof(zk.proof) });
+      const zk = await proveLoanGuest({
+        domain,
+        prevRoot,
+        nonce,
+        threshold: THRESHOLD,
+        batch,
+        batchSize,
+        profile: PROFILE,
+      });
+      expect(zk.publicSignals).to.deep.equal(
+        anchorZkvmSignals(outputs, { methodId, domain, prevRoot, nonce, threshold: THRESHOLD }),
+      );
+      const args = buildAttestArgs({
+        policyId,
+        nonce,
+        policyOutputs: outputs,
+        policyProofWords: encodePolicyProof(policy.proof),
+        zkvmProofWords: encodeZkvmProof(zk.proof),
+      });
       proven.push({ args, zkvmSignals: zk.publicSignals });
       roots.push(prevRoot);
       const dRoot = decisionsRoot(policyId, nonce, outputs.commitments, outputs.decisionBits);
@@ -109,14 +152,30 @@ describe("StateAnchor with real proofs (test profile)", function () {
       { profile: PROFILE },
     );
     expect(other.publicSignals[0]).to.not.equal(methodId);
-    expect(other.publicSignals.slice(1)).to.deep.equal(anchorZkvmSignals(outputs0, { methodId, domain, prevRoot: roots[0], nonce: 0n, threshold: THRESHOLD }).slice(1));
+    expect(other.publicSignals.slice(1)).to.deep.equal(
+      anchorZkvmSignals(outputs0, { methodId, domain, prevRoot: roots[0], nonce: 0n, threshold: THRESHOLD }).slice(1),
+    );
     expect(await verifyZkvm(other.proof, other.publicSignals, { profile: PROFILE })).to.equal(true);
     otherGuest = {
-      args: buildAttestArgs({ policyId, nonce: 0n, policyOutputs: outputs0, policyProofWords: encodePolicyProof(policy0.proof), zkvmProofWords: encodeZkvmProof(other.proof) }),
+      args: buildAttestArgs({
+        policyId,
+        nonce: 0n,
+        policyOutputs: outputs0,
+        policyProofWords: encodePolicyProof(policy0.proof),
+        zkvmProofWords: encodeZkvmProof(other.proof),
+      }),
       zkvmSignals: other.publicSignals,
     };
     // A loan-guest proof for another tape (batch 1's applications) bound to nonce 0 and the genesis root.
-    const zkB = await proveLoanGuest({ domain, prevRoot: roots[0], nonce: 0n, threshold: THRESHOLD, batch: BATCHES[1], batchSize, profile: PROFILE });
+    const zkB = await proveLoanGuest({
+      domain,
+      prevRoot: roots[0],
+      nonce: 0n,
+      threshold: THRESHOLD,
+      batch: BATCHES[1],
+      batchSize,
+      profile: PROFILE,
+    });
     otherTape = { args: [...proven[0].args] as AttestArgs, zkvmSignals: zkB.publicSignals };
     otherTape.args[4] = encodeZkvmProof(zkB.proof);
   });
@@ -131,7 +190,9 @@ describe("StateAnchor with real proofs (test profile)", function () {
 
   async function expectRejected(args: AttestArgs, error: string, errArgs: unknown[]) {
     const before = [await anchor.stateRoot(), await anchor.nonce(), await anchor.decisionCount()];
-    await expect(send(args)).to.be.revertedWithCustomError(anchor, error).withArgs(...errArgs);
+    await expect(send(args))
+      .to.be.revertedWithCustomError(anchor, error)
+      .withArgs(...errArgs);
     expect([await anchor.stateRoot(), await anchor.nonce(), await anchor.decisionCount()]).to.deep.equal(before);
   }
 
@@ -144,7 +205,12 @@ describe("StateAnchor with real proofs (test profile)", function () {
     await expectRejected(otherTape.args, "ZkvmProofRejected", [BigInt(manifest.methodIds.loan)]);
     // Batch values of tape B (from the zkVM proof): the policy proof (tape A) fails.
     const args = [...otherTape.args] as AttestArgs;
-    args[2] = { ...args[2], tapeDigest: otherTape.zkvmSignals[1], decisionBits: otherTape.zkvmSignals[7], activeCount: otherTape.zkvmSignals[8] };
+    args[2] = {
+      ...args[2],
+      tapeDigest: otherTape.zkvmSignals[1],
+      decisionBits: otherTape.zkvmSignals[7],
+      activeCount: otherTape.zkvmSignals[8],
+    };
     await expectRejected(args, "PolicyProofRejected", [policyId]);
   });
 
@@ -177,8 +243,12 @@ describe("StateAnchor with real proofs (test profile)", function () {
       for (let slot = 0; slot < b.commitments.length; slot++) {
         const proof = decisionProof(policyId, BigInt(k), b.commitments, b.decisionBits, slot);
         const approved = isApproved(b.decisionBits, slot);
-        expect(await anchor.verifyDecision(policyId, BigInt(k), slot, b.commitments[slot], approved, proof)).to.equal(true);
-        expect(await anchor.verifyDecision(policyId, BigInt(k), slot, b.commitments[slot], !approved, proof)).to.equal(false);
+        expect(await anchor.verifyDecision(policyId, BigInt(k), slot, b.commitments[slot], approved, proof)).to.equal(
+          true,
+        );
+        expect(await anchor.verifyDecision(policyId, BigInt(k), slot, b.commitments[slot], !approved, proof)).to.equal(
+          false,
+        );
       }
     }
     // Policy outcomes: batch 0 scores [600, 700, 650, 651] under 650 -> slots 0 and 2 approved.
@@ -190,8 +260,20 @@ describe("StateAnchor with real proofs (test profile)", function () {
     const mauled = negateGroth16(original);
     expect(mauled).to.not.deep.equal(original);
     // It is a valid proof for the same signals at the verifier itself...
-    const verifier = new ethers.Contract(manifest.contracts.zkvmVerifier.address, ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[9]) view returns (bool)"], ethers.provider);
-    const split = (w: bigint[]) => [[w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]]] as const;
+    const verifier = new ethers.Contract(
+      manifest.contracts.zkvmVerifier.address,
+      ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[9]) view returns (bool)"],
+      ethers.provider,
+    );
+    const split = (w: bigint[]) =>
+      [
+        [w[0], w[1]],
+        [
+          [w[2], w[3]],
+          [w[4], w[5]],
+        ],
+        [w[6], w[7]],
+      ] as const;
     expect(await verifier.verifyProof(...split(mauled), proven[0].zkvmSignals)).to.equal(true);
     expect(await verifier.verifyProof(...split(original), proven[0].zkvmSignals)).to.equal(true);
     // ...but the anchor has moved on: the old nonce is refused, and at the current nonce the signals differ.
@@ -204,11 +286,14 @@ describe("StateAnchor with real proofs (test profile)", function () {
 
   it("measures verifier gas (direct calls) next to the attest totals", async function () {
     const [signer] = await ethers.getSigners();
-    const calldataGas = (data: string) => [...Buffer.from(data.slice(2), "hex")].reduce((s, b) => s + (b === 0 ? 4 : 16), 0);
+    const calldataGas = (data: string) =>
+      [...Buffer.from(data.slice(2), "hex")].reduce((s, b) => s + (b === 0 ? 4 : 16), 0);
     const p = proven[2].args;
     const plonkData = concat([
       ethers.id(`verifyProof(uint256[24],uint256[${p[2].commitments.length + 4}])`).slice(0, 10),
-      ...[...p[3], p[2].tapeDigest, p[2].decisionBits, p[2].activeCount, ...p[2].commitments, THRESHOLD].map((w) => toBeHex(w, 32)),
+      ...[...p[3], p[2].tapeDigest, p[2].decisionBits, p[2].activeCount, ...p[2].commitments, THRESHOLD].map((w) =>
+        toBeHex(w, 32),
+      ),
     ]);
     const groth16Data = concat([
       ethers.id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[9])").slice(0, 10),

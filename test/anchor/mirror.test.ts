@@ -54,7 +54,16 @@ describe("anchor TypeScript mirror", function () {
       for (const slot of [0, n - 1]) {
         const proof = decisionProof(policyId, nonce, batch.commitments, batch.decisionBits, slot);
         expect(proof.length).to.equal(Math.ceil(Math.log2(n)));
-        expect(await f.anchor.verifyDecision(policyId, nonce, slot, batch.commitments[slot], isApproved(batch.decisionBits, slot), proof)).to.equal(true);
+        expect(
+          await f.anchor.verifyDecision(
+            policyId,
+            nonce,
+            slot,
+            batch.commitments[slot],
+            isApproved(batch.decisionBits, slot),
+            proof,
+          ),
+        ).to.equal(true);
       }
       nonce += 1n;
     }
@@ -66,7 +75,10 @@ describe("anchor TypeScript mirror", function () {
     const err = await f.anchor
       .connect(f.submitter)
       .attest.staticCall(f.policyId, 3n, batch, policyProofWords("d"), zkvmProofWords("d"))
-      .then(() => null, (e: unknown) => e);
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     const decoded = decodeAnchorError(err);
     expect(decoded?.name).to.equal("NonceMismatch");
     expect(decoded?.args).to.deep.equal({ anchorNonce: 0n, submittedNonce: 3n });
@@ -74,7 +86,10 @@ describe("anchor TypeScript mirror", function () {
     const role = await f.anchor
       .connect(f.other)
       .attest.staticCall(f.policyId, 0n, batch, policyProofWords("d"), zkvmProofWords("d"))
-      .then(() => null, (e: unknown) => e);
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(decodeAnchorError(role)?.name).to.equal("AccessControlUnauthorizedAccount");
     const iface = new Interface(STATE_ANCHOR_ABI as unknown as string[]);
     const data = iface.encodeErrorResult("PublicInputNotInField", [4n, R]);
@@ -85,19 +100,31 @@ describe("anchor TypeScript mirror", function () {
 
   it("builds attest arguments and rejects malformed prover outputs before sending", async function () {
     const batch = makeBatch("args", 4);
-    const input = { policyId: 1n, nonce: 2n, policyOutputs: batch, policyProofWords: policyProofWords("a"), zkvmProofWords: zkvmProofWords("a") };
+    const input = {
+      policyId: 1n,
+      nonce: 2n,
+      policyOutputs: batch,
+      policyProofWords: policyProofWords("a"),
+      zkvmProofWords: zkvmProofWords("a"),
+    };
     const args = buildAttestArgs(input);
     expect(args[0]).to.equal(1n);
     expect(args[1]).to.equal(2n);
     expect(args[2]).to.deep.equal(batch);
     expect(args[3]).to.have.length(24);
     expect(args[4]).to.have.length(8);
-    expect(() => buildAttestArgs({ ...input, policyProofWords: policyProofWords("a").slice(1) })).to.throw(/policy proof must have 24 words/);
+    expect(() => buildAttestArgs({ ...input, policyProofWords: policyProofWords("a").slice(1) })).to.throw(
+      /policy proof must have 24 words/,
+    );
     expect(() => buildAttestArgs({ ...input, zkvmProofWords: [] })).to.throw(/zkVM proof must have 8 words/);
     expect(() => buildAttestArgs({ ...input, nonce: -1n })).to.throw(/nonce must be a uint64/);
     expect(() => buildAttestArgs({ ...input, policyId: 0n })).to.throw(/policyId must be >= 1/);
-    expect(() => buildAttestArgs({ ...input, policyOutputs: { ...batch, tapeDigest: R } })).to.throw(/tapeDigest must satisfy/);
-    expect(() => buildAttestArgs({ ...input, policyOutputs: { ...batch, commitments: [0n, R + 1n, 0n, 0n] } })).to.throw(/commitments\[1\] must satisfy/);
+    expect(() => buildAttestArgs({ ...input, policyOutputs: { ...batch, tapeDigest: R } })).to.throw(
+      /tapeDigest must satisfy/,
+    );
+    expect(() =>
+      buildAttestArgs({ ...input, policyOutputs: { ...batch, commitments: [0n, R + 1n, 0n, 0n] } }),
+    ).to.throw(/commitments\[1\] must satisfy/);
     // The arguments are accepted by the contract ABI as they are.
     const f = await loadFixture(anchor4);
     expect(() => f.anchor.interface.encodeFunctionData("attest", args)).to.not.throw();
