@@ -297,6 +297,25 @@ task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policie
     }),
   );
 
+task("anchor:audit", "Rebuilds every state root and decisions root from the anchor's events alone and checks them against the chain")
+  .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
+  .addFlag("json", "machine-readable output")
+  .setAction((args: { deployment?: string; json: boolean }, hre) =>
+    reported(args.json, async () => {
+      const p = await import("../src/pipeline");
+      const { auditAnchor } = await import("../src/audit");
+      const d = p.readDeployment(deploymentFile(hre, args.deployment));
+      const report = await auditAnchor(d.contracts.stateAnchor.address, hre.ethers.provider, { fromBlock: d.contracts.stateAnchor.blockNumber });
+      if (args.json) console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+      else {
+        console.log(`audit of ${report.anchor}: ${report.batches.length} batch(es), ${report.decisions} decision(s) (${report.approved} approved), final root ${hex(report.stateRoot)}`);
+        for (const problem of report.problems) console.log(`  PROBLEM: ${problem}`);
+        console.log(report.ok ? "  every root rebuilt from events matches the chain" : `  ${report.problems.length} problem(s)`);
+      }
+      if (!report.ok) throw new HardhatPluginError(PLUGIN, `the audit found ${report.problems.length} problem(s)`);
+    }),
+  );
+
 task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)")
   .addOptionalParam("input", "applications file instead of the seeded sample")
   .addOptionalParam("applications", "size of the seeded sample", 12, types.int)
@@ -346,6 +365,8 @@ task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deplo
       const submitted = await p.submitRun(proved.plan, proved.store, proved.anchor, { confirmations: 1, pollMs: 10, onEvent: quiet });
       const submitMs = Date.now() - tSubmit;
       const view = await p.readAnchorView(deployment.contracts.stateAnchor.address, hre.ethers.provider);
+      const { auditAnchor } = await import("../src/audit");
+      const audit = await auditAnchor(deployment.contracts.stateAnchor.address, hre.ethers.provider, { fromBlock: deployment.contracts.stateAnchor.blockNumber });
       const plan = proved.plan;
       const decisions = plan.batches.reduce((n, b) => n + b.outcome.activeCount, 0);
       const approved = plan.batches.reduce((n, b) => n + b.applications.filter((_a, i) => (b.outcome.decisionBits >> BigInt(i)) & 1n).length, 0);
@@ -373,6 +394,7 @@ task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deplo
         finalRootMatchesPlan: view.stateRoot === p.finalRoot(plan),
         anchorNonce: view.nonce.toString(),
         decisionCountOnChain: view.decisionCount.toString(),
+        audit: audit.ok ? "ok" : audit.problems,
         wallMs: Date.now() - t0,
       };
       if (args.json) return console.log(JSON.stringify(summary, null, 2));
@@ -382,6 +404,7 @@ task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deplo
       console.log(`  proving           ${summary.provedBatches} batch(es) proved + verified in ${secs(summary.provingWallMs)} with ${summary.concurrency} worker(s) (${secs(summary.provingMsPerBatch)} per batch in a worker, ${summary.batchesPerMinute} batches/min)`);
       console.log(`  submission        ${submitted.sent} attest transaction(s) in ${secs(submitMs)}; gas ${summary.attestGas} total, ${summary.gasPerBatch} per batch, ${summary.gasPerDecision} per decision`);
       console.log(`  final state root  ${summary.finalStateRoot} (nonce ${summary.anchorNonce}, ${summary.decisionCountOnChain} decisions on chain; ${summary.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`);
+      console.log(`  audit             ${audit.ok ? `ok: ${audit.batches.length} batch(es) rebuilt from events, every root matches the chain` : `FAILED: ${audit.problems.join("; ")}`}`);
       console.log(`  run folder        ${summary.runFolder} (private: scores and salts in receipts.csv)`);
       console.log(`  wall time         ${secs(summary.wallMs)}`);
     }),
