@@ -8,15 +8,45 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
+import {
+  buildDir,
+  circuitPaths,
+  manifestPath,
+  REPO_ROOT,
+  type Profile,
+} from "../paths";
 import { terminateCurves } from "../snark";
-import { CIRCOM_FLAGS, circomVersion, compileTemplate, mainSource } from "./circom";
+import {
+  CIRCOM_FLAGS,
+  circomVersion,
+  compileTemplate,
+  mainSource,
+} from "./circom";
 import { inputsHash, sha256, sha256File } from "./hashing";
-import { emptyManifest, readManifest, writeManifest, type CircuitManifest, type Manifest } from "./manifest";
+import { withLock } from "./lock";
+import {
+  emptyManifest,
+  readManifest,
+  writeManifest,
+  type CircuitManifest,
+  type Manifest,
+} from "./manifest";
 import { BuildError, type BuildStep, type ProgressCallback } from "./progress";
-import { checkUserPtau, DEV_ONLY, DEV_PTAU_POWER, ensureDevPtau, type PtauChoice } from "./ptau";
+import {
+  checkUserPtau,
+  DEV_ONLY,
+  DEV_PTAU_POWER,
+  ensureDevPtau,
+  type PtauChoice,
+} from "./ptau";
 import { readR1csInfo, requiredPower, type R1csInfo } from "./r1cs";
-import { loadRegistry, mainSpec, verifierContractName, type Registry, type RegistryCircuit } from "./registry";
+import {
+  loadRegistry,
+  mainSpec,
+  verifierContractName,
+  type Registry,
+  type RegistryCircuit,
+} from "./registry";
 import {
   exportSolidityVerifier,
   exportVerificationKey,
@@ -67,11 +97,22 @@ function posix(root: string, file: string): string {
 }
 
 function circomlibVersion(): string {
-  return (JSON.parse(fs.readFileSync(require.resolve("circomlib/package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(
+      fs.readFileSync(require.resolve("circomlib/package.json"), "utf8"),
+    ) as { version: string }
+  ).version;
 }
 
-async function fileMatches(file: string, hash: string | undefined): Promise<boolean> {
-  return hash !== undefined && fs.existsSync(file) && (await sha256File(file)) === hash;
+async function fileMatches(
+  file: string,
+  hash: string | undefined,
+): Promise<boolean> {
+  return (
+    hash !== undefined &&
+    fs.existsSync(file) &&
+    (await sha256File(file)) === hash
+  );
 }
 
 interface Compiled {
@@ -83,232 +124,411 @@ interface Compiled {
 }
 
 /** Builds the circuits of the registry for `options.profile`; see the module comment. */
-export async function buildCircuits(options: BuildOptions): Promise<BuildResult> {
+export async function buildCircuits(
+  options: BuildOptions,
+): Promise<BuildResult> {
   const emit: ProgressCallback = options.onProgress ?? (() => {});
   const root = path.resolve(options.root ?? REPO_ROOT);
-  const profile = options.profile;
-  const force = options.force ?? false;
-  const cached = (circuit: string | null, step: BuildStep, detail: string) =>
-    emit({ type: "step-end", circuit, step, ms: 0, cached: true, detail });
-
+  const lock = path.join(buildDir(options.profile, root), ".build.lock");
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const onWait = (pid: number) =>
+    emit({
+      type: "log",
+      circuit: null,
+      step: "registry",
+      level: "info",
+      message: `waiting for pid ${pid}, which is building ${path.dirname(lock)}`,
+    });
   try {
-    const registry = loadRegistry(options.registry);
-    const names = Object.keys(registry.circuits);
-    const only = options.only === undefined ? names : typeof options.only === "string" ? [options.only] : [...options.only];
-    for (const n of only) {
-      if (!names.includes(n)) throw new BuildError(`unknown circuit "${n}" (--only); the registry has: ${names.join(", ")}`, n, "registry");
-    }
-    const selected = names.filter((n) => only.includes(n));
-    const previous = readManifest(profile, root);
-    const manifest: Manifest = previous ?? emptyManifest(profile);
-    // Entries of circuits no longer in the registry are dropped.
-    for (const n of Object.keys(manifest.circuits)) if (!names.includes(n)) delete manifest.circuits[n];
-    const compiler = circomVersion();
-    const libVersion = circomlibVersion();
-
-    // 1. Compile and count constraints.
-    const compiled: Compiled[] = [];
-    for (const name of selected) {
-      const circuit = registry.circuits[name];
-      const prev = force ? undefined : previous?.circuits[name];
-      const paths = circuitPaths(name, profile, root);
-      const steps = stepRunner(name, emit);
-      try {
-        if (!fs.existsSync(path.resolve(REPO_ROOT, circuit.file))) {
-          throw new BuildError(`circuit ${name}: source ${circuit.file} does not exist (paths in the registry are relative to the repository root)`, name, "compile");
-        }
-        const spec = mainSpec(circuit, profile);
-        const main = mainSource(spec);
-        const sources = sourceSet(circuit.file);
-        const flags = [...CIRCOM_FLAGS, ...(circuit.circomFlags ?? [])];
-        const compileKey = inputsHash({ sources: sources.hash, main, compiler, flags, circomlib: libVersion });
-        const detail = `circom ${compiler.compiler} ${flags.join(" ")} on ${circuit.file} (${circuit.template}(${spec.params.join(", ")}))`;
-        let info: Omit<R1csInfo, "labels">;
-        let r1csHash: string;
-        let wasmHash: string;
-        if (
-          prev?.keys?.compile === compileKey &&
-          (await fileMatches(paths.r1cs, prev.r1cs.hash)) &&
-          (await fileMatches(paths.wasm, prev.wasmHash)) &&
-          fs.existsSync(paths.sym)
-        ) {
-          cached(name, "compile", detail);
-          cached(name, "constraints", "constraint count from the manifest");
-          info = { ...prev.r1cs, plonkGates: prev.plonkGates ?? 0 };
-          r1csHash = prev.r1cs.hash;
-          wasmHash = prev.wasmHash;
-        } else {
-          await steps.run("compile", detail, async () => {
-            fs.rmSync(paths.dir, { recursive: true, force: true });
-            await compileTemplate(spec, name, paths.dir, circuit.circomFlags);
-          });
-          info = await steps.run("constraints", "read constraint counts from the r1cs", () => readR1csInfo(paths.r1cs));
-          r1csHash = await sha256File(paths.r1cs);
-          wasmHash = await sha256File(paths.wasm);
-        }
-        const power = requiredPower(circuit.proofSystem, info as R1csInfo);
-        const entry: Partial<CircuitManifest> = {
-          file: circuit.file,
-          template: circuit.template,
-          proofSystem: circuit.proofSystem,
-          params: circuit.params[profile],
-          publicInputs: circuit.publicInputs,
-          source: { hash: sources.hash, files: sources.files, circomlibVersion: libVersion },
-          compiler: { name: "circom", version: compiler.compiler, package: compiler.package, flags },
-          mainHash: sha256(main),
-          r1cs: {
-            hash: r1csHash,
-            constraints: info.constraints,
-            wires: info.wires,
-            publicInputs: info.publicInputs,
-            outputs: info.outputs,
-            privateInputs: info.privateInputs,
-          },
-          wasmHash,
-          power,
-          keys: { compile: compileKey, setup: "", export: "" },
-          extras: previous?.circuits[name]?.extras ?? {},
-        };
-        compiled.push({ name, circuit, entry, info, power });
-      } catch (err) {
-        delete manifest.circuits[name];
-        writeManifest(manifest, root);
-        throw err;
-      }
-    }
-
-    // 2. One ptau for every selected circuit: the largest need decides.
-    const need = compiled.reduce((m, c) => Math.max(m, c.power), 0);
-    const neededBy = compiled.filter((c) => c.power === need).map((c) => c.name).join(", ") || "nothing";
-    let ptau: PtauChoice;
-    if (options.ptau) {
-      const file = options.ptau;
-      emit({ type: "step-start", circuit: null, step: "ptau", detail: `check --ptau ${file}` });
-      const t0 = performance.now();
-      ptau = await checkUserPtau(file, {
-        needPower: need,
-        neededBy,
-        profile,
-        allowUnknownPtau: options.allowUnknownPtau,
-        cacheDir: options.cacheDir,
-      });
-      const what = ptau.published ? `published ${ptau.published}` : `UNPUBLISHED ptau (${DEV_ONLY})`;
-      emit({ type: "step-end", circuit: null, step: "ptau", ms: Math.round(performance.now() - t0), cached: false, detail: `${what}, power ${ptau.power}` });
-    } else {
-      if (profile === "production") {
-        throw new BuildError(
-          "production builds need --ptau <file>: a published powersOfTau28_hez_final_NN.ptau " +
-            `(power >= ${need}, needed by ${neededBy}); see docs/build.md. The dev ptau is never used for production.`,
-          null,
-          "ptau",
-        );
-      }
-      const devPower = options.devPtauPower ?? DEV_PTAU_POWER;
-      if (need > devPower) {
-        throw new BuildError(
-          `${neededBy} needs a ptau of power ${need} but the ${profile} profile must fit the dev ptau of power ${devPower}: ` +
-            `reduce its ${profile} parameters in the registry, or pass --ptau <file>`,
-          null,
-          "ptau",
-        );
-      }
-      const detail = `dev powers of tau 2^${devPower} (${DEV_ONLY})`;
-      emit({ type: "step-start", circuit: null, step: "ptau", detail });
-      const t0 = performance.now();
-      const dev = await ensureDevPtau(devPower, { cacheDir: options.cacheDir, onProgress: emit });
-      ptau = { file: dev.file, power: dev.power, blake2b: dev.blake2b, dev: true, published: null };
-      emit({ type: "step-end", circuit: null, step: "ptau", ms: Math.round(performance.now() - t0), cached: dev.cached, detail: `${detail}: ${dev.file}` });
-    }
-    const devOnly = ptau.dev || ptau.published === null;
-
-    // 3. Setup and exports, circuit by circuit; the manifest is saved after each.
-    for (const c of compiled) {
-      const { name, circuit, entry } = c;
-      const prev = force ? undefined : previous?.circuits[name];
-      const paths = circuitPaths(name, profile, root);
-      const steps = stepRunner(name, emit);
-      try {
-        const setupKey = inputsHash({ r1cs: entry.r1cs!.hash, ptau: ptau.blake2b, proofSystem: circuit.proofSystem, snarkjs: SNARKJS_VERSION });
-        let plonkGates: number | null = circuit.proofSystem === "plonk" ? c.info.plonkGates : null;
-        if (prev?.keys?.setup === setupKey && (await fileMatches(paths.zkey, prev.zkeyHash))) {
-          for (const s of circuit.proofSystem === "groth16" ? (["zkey-new", "zkey-contribute", "zkey-beacon", "zkey-verify"] as const) : (["plonk-setup"] as const)) {
-            cached(name, s, "zkey unchanged");
-          }
-          plonkGates = prev.plonkGates;
-        } else if (circuit.proofSystem === "groth16") {
-          await groth16Setup(name, { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey }, steps);
-        } else {
-          const gates = await plonkSetup(name, { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey }, steps);
-          if (gates !== plonkGates) {
-            emit({ type: "log", circuit: name, step: "plonk-setup", level: "warn", message: `PLONK gate estimate ${plonkGates} differs from the zkey (${gates}); recording the zkey's` });
-          }
-          plonkGates = gates;
-        }
-        const zkeyHash = await sha256File(paths.zkey);
-
-        const contract = verifierContractName(circuit.verifierContract, profile);
-        const verifierFile = path.join(generatedVerifierDir(root), `${contract}.sol`);
-        const ptauLabel = `${ptau.published ?? (ptau.dev ? "dev ptau" : "unpublished ptau")}, power ${ptau.power}, blake2b ${ptau.blake2b.slice(0, 32)}...`;
-        const header: VerifierHeader = {
-          circuit: name,
-          instance: `${circuit.template}(${circuit.paramOrder.map((k) => `${k}=${circuit.params[profile][k]}`).join(", ")}) from ${circuit.file}`,
-          profile,
-          proofSystem: circuit.proofSystem,
-          contract,
-          inputs: { source: entry.source!.hash, r1cs: entry.r1cs!.hash, ptau: ptauLabel, zkey: zkeyHash },
-          devOnly,
-        };
-        const exportKey = inputsHash({ zkeyHash, snarkjs: SNARKJS_VERSION, header });
-        if (
-          prev?.keys?.export === exportKey &&
-          (await fileMatches(paths.vkey, prev.vkey.hash)) &&
-          (await fileMatches(verifierFile, prev.verifier.hash))
-        ) {
-          cached(name, "export-vkey", "verification key unchanged");
-          cached(name, "export-verifier", `${contract} unchanged`);
-        } else {
-          await exportVerificationKey(paths.zkey, paths.vkey, steps);
-          fs.mkdirSync(path.dirname(verifierFile), { recursive: true });
-          await exportSolidityVerifier(paths.zkey, verifierFile, header, steps);
-        }
-
-        manifest.circuits[name] = {
-          ...(entry as CircuitManifest),
-          plonkGates,
-          ptau: { power: ptau.power, blake2b: ptau.blake2b, dev: ptau.dev, published: ptau.published },
-          setup:
-            circuit.proofSystem === "groth16"
-              ? { tool: `snarkjs ${SNARKJS_VERSION}`, contributions: 1, beacon: true, verified: true }
-              : { tool: `snarkjs ${SNARKJS_VERSION}`, contributions: 0, beacon: false, verified: false },
-          zkeyHash,
-          vkey: { file: posix(root, paths.vkey), hash: await sha256File(paths.vkey) },
-          verifier: { contract, file: posix(root, verifierFile), hash: await sha256File(verifierFile) },
-          keys: { compile: entry.keys!.compile, setup: setupKey, export: exportKey },
-          devOnly,
-        };
-        const file = manifestPath(profile, root);
-        const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-        writeManifest(manifest, root);
-        const unchanged = before === fs.readFileSync(file, "utf8");
-        emit({ type: "step-end", circuit: name, step: "manifest", ms: 0, cached: unchanged, detail: `recorded in ${posix(root, file)}` });
-      } catch (err) {
-        delete manifest.circuits[name];
-        writeManifest(manifest, root);
-        throw err;
-      }
-    }
-    const manifestFile = writeManifest(manifest, root);
-    return { manifest, manifestFile, circuits: selected, ptau };
+    return await withLock(lock, onWait, () => build(options, emit, root));
   } finally {
     await terminateCurves();
   }
 }
 
+async function build(
+  options: BuildOptions,
+  emit: ProgressCallback,
+  root: string,
+): Promise<BuildResult> {
+  const profile = options.profile;
+  const force = options.force ?? false;
+  const cached = (circuit: string | null, step: BuildStep, detail: string) =>
+    emit({ type: "step-end", circuit, step, ms: 0, cached: true, detail });
+
+  const registry = loadRegistry(options.registry);
+  const names = Object.keys(registry.circuits);
+  const only =
+    options.only === undefined
+      ? names
+      : typeof options.only === "string"
+        ? [options.only]
+        : [...options.only];
+  for (const n of only) {
+    if (!names.includes(n))
+      throw new BuildError(
+        `unknown circuit "${n}" (--only); the registry has: ${names.join(", ")}`,
+        n,
+        "registry",
+      );
+  }
+  const selected = names.filter((n) => only.includes(n));
+  const previous = readManifest(profile, root);
+  const manifest: Manifest = previous ?? emptyManifest(profile);
+  // Entries of circuits no longer in the registry are dropped.
+  for (const n of Object.keys(manifest.circuits))
+    if (!names.includes(n)) delete manifest.circuits[n];
+  const compiler = circomVersion();
+  const libVersion = circomlibVersion();
+
+  // 1. Compile and count constraints.
+  const compiled: Compiled[] = [];
+  for (const name of selected) {
+    const circuit = registry.circuits[name];
+    const prev = force ? undefined : previous?.circuits[name];
+    const paths = circuitPaths(name, profile, root);
+    const steps = stepRunner(name, emit);
+    try {
+      if (!fs.existsSync(path.resolve(REPO_ROOT, circuit.file))) {
+        throw new BuildError(
+          `circuit ${name}: source ${circuit.file} does not exist (paths in the registry are relative to the repository root)`,
+          name,
+          "compile",
+        );
+      }
+      const spec = mainSpec(circuit, profile);
+      const main = mainSource(spec);
+      const sources = sourceSet(circuit.file);
+      const flags = [...CIRCOM_FLAGS, ...(circuit.circomFlags ?? [])];
+      const compileKey = inputsHash({
+        sources: sources.hash,
+        main,
+        compiler,
+        flags,
+        circomlib: libVersion,
+      });
+      const detail = `circom ${compiler.compiler} ${flags.join(" ")} on ${circuit.file} (${circuit.template}(${spec.params.join(", ")}))`;
+      let info: Omit<R1csInfo, "labels">;
+      let r1csHash: string;
+      let wasmHash: string;
+      if (
+        prev?.keys?.compile === compileKey &&
+        (await fileMatches(paths.r1cs, prev.r1cs.hash)) &&
+        (await fileMatches(paths.wasm, prev.wasmHash)) &&
+        fs.existsSync(paths.sym)
+      ) {
+        cached(name, "compile", detail);
+        cached(name, "constraints", "constraint count from the manifest");
+        info = { ...prev.r1cs, plonkGates: prev.plonkGates ?? 0 };
+        r1csHash = prev.r1cs.hash;
+        wasmHash = prev.wasmHash;
+      } else {
+        await steps.run("compile", detail, async () => {
+          fs.rmSync(paths.dir, { recursive: true, force: true });
+          await compileTemplate(spec, name, paths.dir, circuit.circomFlags);
+        });
+        info = await steps.run(
+          "constraints",
+          "read constraint counts from the r1cs",
+          () => readR1csInfo(paths.r1cs),
+        );
+        r1csHash = await sha256File(paths.r1cs);
+        wasmHash = await sha256File(paths.wasm);
+      }
+      const power = requiredPower(circuit.proofSystem, info as R1csInfo);
+      const entry: Partial<CircuitManifest> = {
+        file: circuit.file,
+        template: circuit.template,
+        proofSystem: circuit.proofSystem,
+        params: circuit.params[profile],
+        publicInputs: circuit.publicInputs,
+        source: {
+          hash: sources.hash,
+          files: sources.files,
+          circomlibVersion: libVersion,
+        },
+        compiler: {
+          name: "circom",
+          version: compiler.compiler,
+          package: compiler.package,
+          flags,
+        },
+        mainHash: sha256(main),
+        r1cs: {
+          hash: r1csHash,
+          constraints: info.constraints,
+          wires: info.wires,
+          publicInputs: info.publicInputs,
+          outputs: info.outputs,
+          privateInputs: info.privateInputs,
+        },
+        wasmHash,
+        power,
+        keys: { compile: compileKey, setup: "", export: "" },
+        extras: previous?.circuits[name]?.extras ?? {},
+      };
+      compiled.push({ name, circuit, entry, info, power });
+    } catch (err) {
+      delete manifest.circuits[name];
+      writeManifest(manifest, root);
+      throw err;
+    }
+  }
+
+  // 2. One ptau for every selected circuit: the largest need decides.
+  const need = compiled.reduce((m, c) => Math.max(m, c.power), 0);
+  const neededBy =
+    compiled
+      .filter((c) => c.power === need)
+      .map((c) => c.name)
+      .join(", ") || "nothing";
+  let ptau: PtauChoice;
+  if (options.ptau) {
+    const file = options.ptau;
+    emit({
+      type: "step-start",
+      circuit: null,
+      step: "ptau",
+      detail: `check --ptau ${file}`,
+    });
+    const t0 = performance.now();
+    ptau = await checkUserPtau(file, {
+      needPower: need,
+      neededBy,
+      profile,
+      allowUnknownPtau: options.allowUnknownPtau,
+      cacheDir: options.cacheDir,
+    });
+    const what = ptau.published
+      ? `published ${ptau.published}`
+      : `UNPUBLISHED ptau (${DEV_ONLY})`;
+    emit({
+      type: "step-end",
+      circuit: null,
+      step: "ptau",
+      ms: Math.round(performance.now() - t0),
+      cached: false,
+      detail: `${what}, power ${ptau.power}`,
+    });
+  } else {
+    if (profile === "production") {
+      throw new BuildError(
+        "production builds need --ptau <file>: a published powersOfTau28_hez_final_NN.ptau " +
+          `(power >= ${need}, needed by ${neededBy}); see docs/build.md. The dev ptau is never used for production.`,
+        null,
+        "ptau",
+      );
+    }
+    const devPower = options.devPtauPower ?? DEV_PTAU_POWER;
+    if (need > devPower) {
+      throw new BuildError(
+        `${neededBy} needs a ptau of power ${need} but the ${profile} profile must fit the dev ptau of power ${devPower}: ` +
+          `reduce its ${profile} parameters in the registry, or pass --ptau <file>`,
+        null,
+        "ptau",
+      );
+    }
+    const detail = `dev powers of tau 2^${devPower} (${DEV_ONLY})`;
+    emit({ type: "step-start", circuit: null, step: "ptau", detail });
+    const t0 = performance.now();
+    const dev = await ensureDevPtau(devPower, {
+      cacheDir: options.cacheDir,
+      onProgress: emit,
+    });
+    ptau = {
+      file: dev.file,
+      power: dev.power,
+      blake2b: dev.blake2b,
+      dev: true,
+      published: null,
+    };
+    emit({
+      type: "step-end",
+      circuit: null,
+      step: "ptau",
+      ms: Math.round(performance.now() - t0),
+      cached: dev.cached,
+      detail: `${detail}: ${dev.file}`,
+    });
+  }
+  const devOnly = ptau.dev || ptau.published === null;
+
+  // 3. Setup and exports, circuit by circuit; the manifest is saved after each.
+  for (const c of compiled) {
+    const { name, circuit, entry } = c;
+    const prev = force ? undefined : previous?.circuits[name];
+    const paths = circuitPaths(name, profile, root);
+    const steps = stepRunner(name, emit);
+    try {
+      const setupKey = inputsHash({
+        r1cs: entry.r1cs!.hash,
+        ptau: ptau.blake2b,
+        proofSystem: circuit.proofSystem,
+        snarkjs: SNARKJS_VERSION,
+      });
+      let plonkGates: number | null =
+        circuit.proofSystem === "plonk" ? c.info.plonkGates : null;
+      if (
+        prev?.keys?.setup === setupKey &&
+        (await fileMatches(paths.zkey, prev.zkeyHash))
+      ) {
+        for (const s of circuit.proofSystem === "groth16"
+          ? ([
+              "zkey-new",
+              "zkey-contribute",
+              "zkey-beacon",
+              "zkey-verify",
+            ] as const)
+          : (["plonk-setup"] as const)) {
+          cached(name, s, "zkey unchanged");
+        }
+        plonkGates = prev.plonkGates;
+      } else if (circuit.proofSystem === "groth16") {
+        await groth16Setup(
+          name,
+          { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey },
+          steps,
+        );
+      } else {
+        const gates = await plonkSetup(
+          name,
+          { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey },
+          steps,
+        );
+        if (gates !== plonkGates) {
+          emit({
+            type: "log",
+            circuit: name,
+            step: "plonk-setup",
+            level: "warn",
+            message: `PLONK gate estimate ${plonkGates} differs from the zkey (${gates}); recording the zkey's`,
+          });
+        }
+        plonkGates = gates;
+      }
+      const zkeyHash = await sha256File(paths.zkey);
+
+      const contract = verifierContractName(circuit.verifierContract, profile);
+      const verifierFile = path.join(
+        generatedVerifierDir(root),
+        `${contract}.sol`,
+      );
+      const ptauLabel = `${ptau.published ?? (ptau.dev ? "dev ptau" : "unpublished ptau")}, power ${ptau.power}, blake2b ${ptau.blake2b.slice(0, 32)}...`;
+      const header: VerifierHeader = {
+        circuit: name,
+        instance: `${circuit.template}(${circuit.paramOrder.map((k) => `${k}=${circuit.params[profile][k]}`).join(", ")}) from ${circuit.file}`,
+        profile,
+        proofSystem: circuit.proofSystem,
+        contract,
+        inputs: {
+          source: entry.source!.hash,
+          r1cs: entry.r1cs!.hash,
+          ptau: ptauLabel,
+          zkey: zkeyHash,
+        },
+        devOnly,
+      };
+      const exportKey = inputsHash({
+        zkeyHash,
+        snarkjs: SNARKJS_VERSION,
+        header,
+      });
+      if (
+        prev?.keys?.export === exportKey &&
+        (await fileMatches(paths.vkey, prev.vkey.hash)) &&
+        (await fileMatches(verifierFile, prev.verifier.hash))
+      ) {
+        cached(name, "export-vkey", "verification key unchanged");
+        cached(name, "export-verifier", `${contract} unchanged`);
+      } else {
+        await exportVerificationKey(paths.zkey, paths.vkey, steps);
+        fs.mkdirSync(path.dirname(verifierFile), { recursive: true });
+        await exportSolidityVerifier(paths.zkey, verifierFile, header, steps);
+      }
+
+      manifest.circuits[name] = {
+        ...(entry as CircuitManifest),
+        plonkGates,
+        ptau: {
+          power: ptau.power,
+          blake2b: ptau.blake2b,
+          dev: ptau.dev,
+          published: ptau.published,
+        },
+        setup:
+          circuit.proofSystem === "groth16"
+            ? {
+                tool: `snarkjs ${SNARKJS_VERSION}`,
+                contributions: 1,
+                beacon: true,
+                verified: true,
+              }
+            : {
+                tool: `snarkjs ${SNARKJS_VERSION}`,
+                contributions: 0,
+                beacon: false,
+                verified: false,
+              },
+        zkeyHash,
+        vkey: {
+          file: posix(root, paths.vkey),
+          hash: await sha256File(paths.vkey),
+        },
+        verifier: {
+          contract,
+          file: posix(root, verifierFile),
+          hash: await sha256File(verifierFile),
+        },
+        keys: {
+          compile: entry.keys!.compile,
+          setup: setupKey,
+          export: exportKey,
+        },
+        devOnly,
+      };
+      const file = manifestPath(profile, root);
+      const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+      writeManifest(manifest, root);
+      const unchanged = before === fs.readFileSync(file, "utf8");
+      emit({
+        type: "step-end",
+        circuit: name,
+        step: "manifest",
+        ms: 0,
+        cached: unchanged,
+        detail: `recorded in ${posix(root, file)}`,
+      });
+    } catch (err) {
+      delete manifest.circuits[name];
+      writeManifest(manifest, root);
+      throw err;
+    }
+  }
+  const manifestFile = writeManifest(manifest, root);
+  return { manifest, manifestFile, circuits: selected, ptau };
+}
+
 export { BuildError } from "./progress";
-export type { BuildEvent, BuildStep, ProgressCallback, LogLevel } from "./progress";
+export type {
+  BuildEvent,
+  BuildStep,
+  ProgressCallback,
+  LogLevel,
+} from "./progress";
 export { CircomCompileError, CIRCOM_FLAGS, compileTemplate } from "./circom";
-export { readManifest, updateManifest, type Manifest, type CircuitManifest } from "./manifest";
-export { loadRegistry, verifierContractName, type Registry, type RegistryCircuit, type ProofSystem } from "./registry";
+export {
+  readManifest,
+  updateManifest,
+  type Manifest,
+  type CircuitManifest,
+} from "./manifest";
+export {
+  loadRegistry,
+  verifierContractName,
+  type Registry,
+  type RegistryCircuit,
+  type ProofSystem,
+} from "./registry";
 export {
   checkUserPtau,
   devPtauPath,
@@ -320,4 +540,9 @@ export {
   registerDevPtau,
   type PtauChoice,
 } from "./ptau";
-export { plonkGateCount, readR1csInfo, requiredPower, type R1csInfo } from "./r1cs";
+export {
+  plonkGateCount,
+  readR1csInfo,
+  requiredPower,
+  type R1csInfo,
+} from "./r1cs";

@@ -12,6 +12,7 @@ import { cacheDir as defaultCacheDir, type Profile } from "../paths";
 import { readPtauHeader, type PtauHeader } from "./binfile";
 import { blake2bFile, sha256File } from "./hashing";
 import { BuildError, StepLogger, type ProgressCallback } from "./progress";
+import { withLock } from "./lock";
 import { getCurveFromName, snarkjs, SNARKJS_VERSION } from "./snarkjs";
 import published from "./ptau-hashes.json";
 
@@ -140,39 +141,6 @@ async function readDevSidecar(ptau: string): Promise<DevPtauSidecar | null> {
     return (await blake2bFile(ptau)) === sidecar.blake2b ? sidecar : null;
   } catch {
     return null;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Exclusive lock file so two builds never generate the same dev ptau at once. */
-async function withLock<T>(lock: string, onWait: (pid: number) => void, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(fs.readFileSync(lock, "utf8"));
-      if (!Number.isInteger(pid) || !pidAlive(pid)) {
-        fs.rmSync(lock, { force: true });
-        continue;
-      }
-      onWait(pid);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { force: true });
   }
 }
 
