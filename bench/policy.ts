@@ -43,8 +43,7 @@ export interface PolicyBenchOptions {
 interface SizeResult extends PlonkSize {
   N: number;
   scoreBits: number;
-  publicSignals: number;
-  prove: { ms: number; totalMs: number; peakRssMB: number } | { notMeasured: string };
+  prove: { ms: number; totalMs: number; peakRssMB: number; loadAvg1m: number } | { notMeasured: string };
   verifierGas: { gas: number; method: "measured" } | { gas: number; method: "estimated"; from: string } | null;
 }
 
@@ -173,7 +172,7 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
     const spec: MainSpec = { file: "circuits/policy/policy_batch.circom", template: "PolicyBatch", params: [N, scoreBits], publicInputs: ["threshold"] };
     const r1cs = await compileCached(spec, "policy", dir, flags);
     const size = await plonkSize(r1cs);
-    const row: SizeResult = { N, scoreBits, publicSignals: size.nPublic, ...size, prove: { notMeasured: "" }, verifierGas: null };
+    const row: SizeResult = { N, scoreBits, ...size, prove: { notMeasured: "" }, verifierGas: null };
     log(`N=${N}: ${size.constraints} R1CS constraints, ${size.gates} PLONK gates (domain 2^${size.power}), ${size.nPublic} public signals`);
     if (size.power > power) {
       row.prove = { notMeasured: `needs 2^${size.power} ptau` };
@@ -189,16 +188,20 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
       if (BigInt(p.publicSignals[0]) !== expected.tapeDigest) throw new Error(`N=${N}: circuit tapeDigest differs from the reference`);
       const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
       if (!(await snarkjs.plonk.verify(vkey, p.publicSignals, p.proof))) throw new Error(`N=${N}: proof does not verify`);
-      row.prove = { ms: p.ms, totalMs: p.totalMs, peakRssMB: p.peakRssMB };
+      // Other work on the machine slows the prover: the 1-minute load average is recorded with the time.
+      row.prove = { ms: p.ms, totalMs: p.totalMs, peakRssMB: p.peakRssMB, loadAvg1m: Number(os.loadavg()[0].toFixed(2)) };
       row.verifierGas = { gas: await verifierGas(hre, zkey, p.proof, p.publicSignals), method: "measured" };
-      log(`N=${N}: prove ${p.ms} ms (child process ${p.totalMs} ms incl. start-up), peak RSS ${p.peakRssMB} MB, verifyProof tx gas ${row.verifierGas.gas}`);
+      log(
+        `N=${N}: prove ${p.ms} ms (child process ${p.totalMs} ms incl. start-up; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs), ` +
+          `peak RSS ${p.peakRssMB} MB, verifyProof tx gas ${row.verifierGas.gas}`,
+      );
     }
     results.push(row);
   }
 
   // Verifier gas per public signal, from probe circuits with the same public-signal counts.
   const probe: { publicSignals: number; gas: number }[] = [];
-  for (const nPublic of [...new Set(results.map((r) => r.publicSignals))].sort((a, b) => a - b)) {
+  for (const nPublic of [...new Set(results.map((r) => r.nPublic))].sort((a, b) => a - b)) {
     const dir = path.join(BENCH_DIR, `probe${nPublic}`);
     const K = nPublic - 1;
     const r1cs = await compileCached({ file: "circuits/policy/public_signals_probe.circom", template: "PublicSignalsProbe", params: [K], publicInputs: ["in"] }, "probe", dir, flags);
@@ -216,12 +219,12 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
   const anchor = results.find((r) => r.verifierGas?.method === "measured");
   for (const r of results) {
     if (r.verifierGas || !anchor || !anchor.verifierGas) continue;
-    const pAnchor = probe.find((x) => x.publicSignals === anchor.publicSignals)!;
-    const pThis = probe.find((x) => x.publicSignals === r.publicSignals)!;
+    const pAnchor = probe.find((x) => x.publicSignals === anchor.nPublic)!;
+    const pThis = probe.find((x) => x.publicSignals === r.nPublic)!;
     r.verifierGas = {
       gas: anchor.verifierGas.gas + (pThis.gas - pAnchor.gas),
       method: "estimated",
-      from: `measured N=${anchor.N} policy verifier + (probe ${r.publicSignals} signals - probe ${anchor.publicSignals} signals); domain-size effect ignored (a few squarings)`,
+      from: `measured N=${anchor.N} policy verifier + (probe ${r.nPublic} signals - probe ${anchor.nPublic} signals); domain-size effect ignored (a few squarings)`,
     };
     log(`N=${r.N}: verifyProof tx gas ~${r.verifierGas.gas} (estimated)`);
   }
