@@ -1,0 +1,207 @@
+/**
+ * The loan-attestation guest: its journal equals the policy reference on random batches (emulator
+ * and circuit), and a real Groth16 proof verifies in JS and through the generated Solidity verifier,
+ * while any changed public signal is rejected by both.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import fs from "node:fs";
+import { SNARK_SCALAR_FIELD as R } from "../../src/field";
+import { evaluatePolicy, policyParams } from "../../src/policy";
+import { terminateCurves } from "../../src/snark";
+import { batchTape, tapeDigest, type Application } from "../../src/tape";
+import {
+  emulate,
+  encodeZkvmProof,
+  loanGuest,
+  loanGuestParams,
+  loanGuestSteps,
+  methodId,
+  proveLoanGuest,
+  proveZkvm,
+  verifyZkvm,
+  zkvmInput,
+  zkvmManifestExtras,
+  zkvmParams,
+  ZkvmRunError,
+  type ZkvmProof,
+} from "../../src/zkvm";
+import { randomField, rng, testBuildPaths, testHarness } from "./helpers";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const snarkjs = require("snarkjs") as {
+  groth16: {
+    verify(vk: unknown, signals: string[], proof: unknown): Promise<boolean>;
+    exportSolidityCallData(proof: unknown, signals: string[]): Promise<string>;
+  };
+};
+
+const limits = zkvmParams("test");
+const policy = policyParams("test");
+const N = policy.batchSize;
+const binding = { domain: 0xd0a1n, prevRoot: 0x5eedn, nonce: 7n };
+
+function randomBatch(rand: () => number, n: number): Application[] {
+  return Array.from({ length: n }, (_, i) => ({
+    applicantId: BigInt(1000 + i),
+    score: rand() < 0.1 ? 2n ** 32n - 1n : BigInt(Math.floor(rand() * 1000)),
+    salt: randomField(rand),
+  }));
+}
+
+interface ZkvmVerifier {
+  verifyProof(pA: bigint[], pB: bigint[][], pC: bigint[], pubSignals: bigint[]): Promise<boolean>;
+}
+
+function solidityArgs(words: bigint[]): [bigint[], bigint[][], bigint[]] {
+  return [words.slice(0, 2), [words.slice(2, 4), words.slice(4, 6)], words.slice(6, 8)];
+}
+
+describe("zkvm: the loan-attestation guest", function () {
+  this.timeout(600_000);
+  const guest = loanGuest();
+
+  after(terminateCurves);
+
+  it("the zkVM tape is the policy's batch tape (L = 1 + 3N) and T fits a full batch", () => {
+    expect(limits.L).to.equal(1 + 3 * N);
+    expect(loanGuestSteps(N)).to.be.at.most(limits.T);
+    const production = zkvmParams("production");
+    expect(production.L).to.equal(1 + 3 * policyParams("production").batchSize);
+    expect(loanGuestSteps(policyParams("production").batchSize)).to.be.at.most(production.T);
+  });
+
+  it("journal == (decisionBits, activeCount) of the policy reference on random batches, in the emulator and the circuit", async () => {
+    const h = await testHarness();
+    const rand = rng(4242);
+    for (let k = 0; k < 24; k++) {
+      const batch = randomBatch(rand, k % (N + 1));
+      const threshold = k % 6 === 0 ? 0n : k % 6 === 1 ? 2n ** 32n - 1n : BigInt(Math.floor(rand() * 1000));
+      const params = loanGuestParams({ ...binding, threshold });
+      const tape = batchTape(batch, N);
+      const run = emulate(guest.words, tape, params, limits);
+      const reference = evaluatePolicy(batch, threshold, policy);
+      expect(run.ok, `batch ${k}`).to.equal(true);
+      if (!run.ok) continue;
+      expect(run.journal, `batch ${k}`).to.deep.equal([reference.decisionBits, reference.activeCount]);
+      expect(run.journalLen).to.equal(2);
+      expect(run.steps).to.equal(loanGuestSteps(batch.length));
+      expect(tapeDigest(tape)).to.equal(reference.tapeDigest); // the binding to the policy proof
+      const input = zkvmInput(guest.words, tape, params, limits, run);
+      const w = await h.witness(input as unknown as Record<string, unknown>);
+      expect(h.get(w, "main.journal[0]")).to.equal(reference.decisionBits);
+      if (k % 8 === 0) expect(h.failedConstraints(w)).to.deep.equal([]);
+      // Any other decisionBits has no witness.
+      const wrong = { ...input, journal: [String(reference.decisionBits ^ 1n), input.journal[1]] };
+      let rejected = false;
+      await h.witness(wrong as unknown as Record<string, unknown>).catch(() => (rejected = true));
+      expect(rejected, `batch ${k}: flipped decision bit accepted`).to.equal(true);
+    }
+  });
+
+  it("a score or threshold of 2^32 or more makes the run invalid (as the policy's 32-bit range checks do)", async () => {
+    const h = await testHarness();
+    const wide: [Application[], bigint][] = [
+      [[{ applicantId: 1n, score: 2n ** 32n, salt: 3n }], 10n],
+      [[{ applicantId: 1n, score: 10n, salt: 3n }], 2n ** 32n],
+      [[{ applicantId: 1n, score: R - 1n, salt: 3n }], 10n], // "negative" scores too
+    ];
+    for (const [batch, threshold] of wide) {
+      const params = loanGuestParams({ ...binding, threshold });
+      const run = emulate(guest.words, batchTape(batch, N), params, limits);
+      expect(run).to.deep.include({ ok: false, reason: "compare-operand-too-wide", pc: 5 });
+      expect(() => evaluatePolicy(batch, threshold, policy)).to.throw();
+      let rejected = false;
+      await h.witness(zkvmInput(guest.words, batchTape(batch, N), params, limits, run) as unknown as Record<string, unknown>).catch(() => (rejected = true));
+      expect(rejected).to.equal(true);
+    }
+  });
+
+  it("has a stable method ID, exported for the build manifest", () => {
+    expect(guest.methodId).to.equal(methodId(guest.words));
+    const extras = zkvmManifestExtras("test");
+    expect(extras).to.deep.equal({ loanGuestMethodId: guest.methodId.toString(), loanGuestWords: guest.words.length, loanGuestSteps: loanGuestSteps(N) });
+    expect(zkvmManifestExtras("production").loanGuestMethodId).to.equal(extras.loanGuestMethodId); // independent of P, T, L
+  });
+
+  describe("a real Groth16 proof (test profile)", () => {
+    const batch: Application[] = [
+      { applicantId: 11n, score: 650n, salt: 123n },
+      { applicantId: 12n, score: 651n, salt: 456n },
+      { applicantId: 13n, score: 0n, salt: 789n },
+    ];
+    const threshold = 650n;
+    let proved: ZkvmProof;
+    let words: bigint[];
+    let verifier: ZkvmVerifier;
+    let vkey: unknown;
+
+    before(async () => {
+      const paths = testBuildPaths(true);
+      proved = await proveLoanGuest({ ...binding, threshold, batch, batchSize: N, profile: "test" });
+      words = encodeZkvmProof(proved.proof);
+      verifier = (await (await ethers.getContractFactory("ZkvmVerifierTest")).deploy()) as unknown as ZkvmVerifier;
+      vkey = JSON.parse(fs.readFileSync(paths.vkey, "utf8"));
+    });
+
+    it("has the documented public signals: methodId, tapeDigest, params, journalLen, journal", () => {
+      const reference = evaluatePolicy(batch, threshold, policy);
+      expect(proved.publicSignals).to.deep.equal([
+        guest.methodId,
+        reference.tapeDigest,
+        binding.domain,
+        binding.prevRoot,
+        binding.nonce,
+        threshold,
+        2n,
+        0b101n,
+        3n,
+      ]);
+    });
+
+    it("verifies in JS and through ZkvmVerifierTest; encodeZkvmProof matches exportSolidityCallData", async () => {
+      expect(await verifyZkvm(proved.proof, proved.publicSignals, { profile: "test" })).to.equal(true);
+      expect(await verifier.verifyProof(...solidityArgs(words), proved.publicSignals)).to.equal(true);
+      const calldata = await snarkjs.groth16.exportSolidityCallData(proved.proof, proved.publicSignals.map(String));
+      const [a, b, c, s] = JSON.parse(`[${calldata}]`) as [string[], string[][], string[], string[]];
+      expect(words).to.deep.equal([...a, ...b.flat(), ...c].map((x) => BigInt(x)));
+      expect(s.map((x) => BigInt(x))).to.deep.equal(proved.publicSignals);
+    });
+
+    it("changing any public signal makes both verifiers reject (including the unread domain, root and nonce)", async () => {
+      for (let i = 0; i < proved.publicSignals.length; i++) {
+        const tampered = [...proved.publicSignals];
+        tampered[i] = (tampered[i] + 1n) % R;
+        expect(await verifyZkvm(proved.proof, tampered, { profile: "test" }), `JS, signal ${i}`).to.equal(false);
+        expect(await verifier.verifyProof(...solidityArgs(words), tampered), `Solidity, signal ${i}`).to.equal(false);
+        const aliased = [...proved.publicSignals];
+        aliased[i] += R; // same field element, non-canonical: the Groth16 verifier checks < r
+        expect(await verifier.verifyProof(...solidityArgs(words), aliased), `Solidity, signal ${i} + r`).to.equal(false);
+        expect(await snarkjs.groth16.verify(vkey, aliased.map(String), proved.proof), `snarkjs, signal ${i} + r`).to.equal(false);
+        expect(await verifyZkvm(proved.proof, aliased, { profile: "test" }), `verifyZkvm, signal ${i} + r`).to.equal(false);
+      }
+      expect(await verifyZkvm(proved.proof, proved.publicSignals.slice(1), { profile: "test" })).to.equal(false);
+    });
+
+    it("a tampered proof word is rejected on chain", async () => {
+      for (const i of [0, 3, 7]) {
+        const bad = [...words];
+        bad[i] = (bad[i] + 1n) % R;
+        expect(await verifier.verifyProof(...solidityArgs(bad), proved.publicSignals), `word ${i}`).to.equal(false);
+      }
+    });
+
+    it("refuses to prove an invalid run, naming the fault", async () => {
+      const err = await proveZkvm(
+        { program: guest.words, tape: batchTape([{ applicantId: 1n, score: 2n ** 32n, salt: 1n }], N), params: loanGuestParams({ ...binding, threshold }) },
+        { profile: "test" },
+      ).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ZkvmRunError);
+      expect((err as ZkvmRunError).message).to.match(/compare-operand-too-wide at step 5, pc 5/);
+      await expect(proveLoanGuest({ ...binding, threshold, batch, batchSize: N + 1, profile: "test" })).to.be.rejectedWith(
+        RangeError,
+        /batch size 5 gives a 16-word tape but the test zkVM reads 13 words \(batch size 4\)/,
+      );
+    });
+  });
+});
