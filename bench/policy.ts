@@ -32,7 +32,12 @@ const snarkjs = require("snarkjs") as {
 };
 
 const BENCH_DIR = path.join(REPO_ROOT, "build", "bench", "policy");
-const SOURCES = ["circuits/policy/policy_batch.circom", "circuits/lib/sponge.circom", "circuits/lib/tags.circom", "circuits/policy/public_signals_probe.circom"];
+const SOURCES = [
+  "circuits/policy/policy_batch.circom",
+  "circuits/lib/sponge.circom",
+  "circuits/lib/tags.circom",
+  "circuits/policy/public_signals_probe.circom",
+];
 
 export interface PolicyBenchOptions {
   ptau: string;
@@ -83,7 +88,12 @@ function policyFlags(): string[] {
 
 async function compileCached(spec: MainSpec, name: string, dir: string, flags: string[]): Promise<string> {
   const r1cs = path.join(dir, `${name}.r1cs`);
-  if (!newer(r1cs, SOURCES.map((s) => path.join(REPO_ROOT, s)))) {
+  if (
+    !newer(
+      r1cs,
+      SOURCES.map((s) => path.join(REPO_ROOT, s)),
+    )
+  ) {
     fs.rmSync(dir, { recursive: true, force: true });
     await compileTemplate(spec, name, dir, flags);
   }
@@ -97,7 +107,11 @@ async function setupCached(r1cs: string, ptau: string): Promise<string> {
 }
 
 /** Proves in a child process; returns the proof and the prover's time and max RSS. */
-function proveInChild(input: unknown, wasm: string, zkey: string): { proof: PlonkProof; publicSignals: string[]; ms: number; totalMs: number; peakRssMB: number } {
+function proveInChild(
+  input: unknown,
+  wasm: string,
+  zkey: string,
+): { proof: PlonkProof; publicSignals: string[]; ms: number; totalMs: number; peakRssMB: number } {
   const inputFile = path.join(os.tmpdir(), `policy-bench-input-${process.pid}.json`);
   fs.writeFileSync(inputFile, JSON.stringify(input));
   const script = `
@@ -112,19 +126,40 @@ function proveInChild(input: unknown, wasm: string, zkey: string): { proof: Plon
       await globalThis.curve_bn128?.terminate();
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const t0 = Date.now();
-  const child = spawnSync(process.execPath, ["-e", script, inputFile, wasm, zkey], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, ["-e", script, inputFile, wasm, zkey], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   const totalMs = Date.now() - t0;
   fs.rmSync(inputFile, { force: true });
   if (child.status !== 0) throw new Error(`prover child failed: ${child.stderr}`);
   const out = JSON.parse(child.stdout) as { proof: PlonkProof; publicSignals: string[]; ms: number; maxRssKB: number };
-  return { proof: out.proof, publicSignals: out.publicSignals, ms: Math.round(out.ms), totalMs, peakRssMB: Math.round(out.maxRssKB / 1024) };
+  return {
+    proof: out.proof,
+    publicSignals: out.publicSignals,
+    ms: Math.round(out.ms),
+    totalMs,
+    peakRssMB: Math.round(out.maxRssKB / 1024),
+  };
 }
 
 interface Hre {
   ethers: {
-    getSigners(): Promise<{ sendTransaction(tx: { to: string; data: string }): Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }> }[]>;
-    ContractFactory: new (abi: unknown, bytecode: string, signer: unknown) => {
-      deploy(): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string>; interface: { encodeFunctionData(f: string, args: unknown[]): string }; verifyProof: (p: bigint[], s: bigint[]) => Promise<boolean> }>;
+    getSigners(): Promise<
+      { sendTransaction(tx: { to: string; data: string }): Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }> }[]
+    >;
+    ContractFactory: new (
+      abi: unknown,
+      bytecode: string,
+      signer: unknown,
+    ) => {
+      deploy(): Promise<{
+        waitForDeployment(): Promise<unknown>;
+        getAddress(): Promise<string>;
+        interface: { encodeFunctionData(f: string, args: unknown[]): string };
+        verifyProof: (p: bigint[], s: bigint[]) => Promise<boolean>;
+      }>;
     };
   };
 }
@@ -132,7 +167,9 @@ interface Hre {
 /** Compiles a generated verifier with solc (same settings as hardhat.config.ts), deploys it, returns verifyProof tx gas. */
 async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: string[]): Promise<number> {
   const templateDir = path.join(path.dirname(require.resolve("snarkjs")), "..", "templates");
-  const source = await snarkjs.zKey.exportSolidityVerifier(zkey, { plonk: fs.readFileSync(path.join(templateDir, "verifier_plonk.sol.ejs"), "utf8") });
+  const source = await snarkjs.zKey.exportSolidityVerifier(zkey, {
+    plonk: fs.readFileSync(path.join(templateDir, "verifier_plonk.sol.ejs"), "utf8"),
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { compile(input: string): string };
   const out = JSON.parse(
@@ -140,7 +177,11 @@ async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: s
       JSON.stringify({
         language: "Solidity",
         sources: { "Verifier.sol": { content: source } },
-        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: { "*": { PlonkVerifier: ["abi", "evm.bytecode.object"] } } },
+        settings: {
+          optimizer: { enabled: true, runs: 200 },
+          evmVersion: "cancun",
+          outputSelection: { "*": { PlonkVerifier: ["abi", "evm.bytecode.object"] } },
+        },
       }),
     ),
   );
@@ -162,34 +203,54 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
   const power = ptauPower(options.ptau);
   const flags = policyFlags();
   const scoreBits = policyParams("test").scoreBits;
-  log(`policy bench: ptau ${options.ptau} (2^${power}), circom flags ${flags.join(" ") || "(default)"}, ${os.cpus().length} CPUs`);
+  log(
+    `policy bench: ptau ${options.ptau} (2^${power}), circom flags ${flags.join(" ") || "(default)"}, ${os.cpus().length} CPUs`,
+  );
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const hre = require("hardhat") as Hre;
 
   const results: SizeResult[] = [];
   for (const N of options.sizes) {
     const dir = path.join(BENCH_DIR, `n${N}`);
-    const spec: MainSpec = { file: "circuits/policy/policy_batch.circom", template: "PolicyBatch", params: [N, scoreBits], publicInputs: ["threshold"] };
+    const spec: MainSpec = {
+      file: "circuits/policy/policy_batch.circom",
+      template: "PolicyBatch",
+      params: [N, scoreBits],
+      publicInputs: ["threshold"],
+    };
     const r1cs = await compileCached(spec, "policy", dir, flags);
     const size = await plonkSize(r1cs);
     const row: SizeResult = { N, scoreBits, ...size, prove: { notMeasured: "" }, verifierGas: null };
-    log(`N=${N}: ${size.constraints} R1CS constraints, ${size.gates} PLONK gates (domain 2^${size.power}), ${size.nPublic} public signals`);
+    log(
+      `N=${N}: ${size.constraints} R1CS constraints, ${size.gates} PLONK gates (domain 2^${size.power}), ${size.nPublic} public signals`,
+    );
     if (size.power > power) {
       row.prove = { notMeasured: `needs 2^${size.power} ptau` };
       log(`N=${N}: prove time, memory, gas: not measured: needs 2^${size.power} ptau (pass --ptau)`);
     } else {
       const zkey = await setupCached(r1cs, options.ptau);
       const params = { batchSize: N, scoreBits };
-      const batch = Array.from({ length: N }, (_, i) => ({ applicantId: BigInt(i + 1), score: BigInt(500 + 20 * i), salt: BigInt(1_000_003 * (i + 1)) }));
+      const batch = Array.from({ length: N }, (_, i) => ({
+        applicantId: BigInt(i + 1),
+        score: BigInt(500 + 20 * i),
+        salt: BigInt(1_000_003 * (i + 1)),
+      }));
       const threshold = 600n;
       const input = policyInput(batch, threshold, params);
       const p = proveInChild(input, path.join(dir, "policy_js", "policy.wasm"), zkey);
       const expected = evaluatePolicy(batch, threshold, params);
-      if (BigInt(p.publicSignals[0]) !== expected.tapeDigest) throw new Error(`N=${N}: circuit tapeDigest differs from the reference`);
+      if (BigInt(p.publicSignals[0]) !== expected.tapeDigest)
+        throw new Error(`N=${N}: circuit tapeDigest differs from the reference`);
       const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
-      if (!(await snarkjs.plonk.verify(vkey, p.publicSignals, p.proof))) throw new Error(`N=${N}: proof does not verify`);
+      if (!(await snarkjs.plonk.verify(vkey, p.publicSignals, p.proof)))
+        throw new Error(`N=${N}: proof does not verify`);
       // Other work on the machine slows the prover: the 1-minute load average is recorded with the time.
-      row.prove = { ms: p.ms, totalMs: p.totalMs, peakRssMB: p.peakRssMB, loadAvg1m: Number(os.loadavg()[0].toFixed(2)) };
+      row.prove = {
+        ms: p.ms,
+        totalMs: p.totalMs,
+        peakRssMB: p.peakRssMB,
+        loadAvg1m: Number(os.loadavg()[0].toFixed(2)),
+      };
       row.verifierGas = { gas: await verifierGas(hre, zkey, p.proof, p.publicSignals), method: "measured" };
       log(
         `N=${N}: prove ${p.ms} ms (child process ${p.totalMs} ms incl. start-up; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs), ` +
@@ -204,7 +265,17 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
   for (const nPublic of [...new Set(results.map((r) => r.nPublic))].sort((a, b) => a - b)) {
     const dir = path.join(BENCH_DIR, `probe${nPublic}`);
     const K = nPublic - 1;
-    const r1cs = await compileCached({ file: "circuits/policy/public_signals_probe.circom", template: "PublicSignalsProbe", params: [K], publicInputs: ["in"] }, "probe", dir, flags);
+    const r1cs = await compileCached(
+      {
+        file: "circuits/policy/public_signals_probe.circom",
+        template: "PublicSignalsProbe",
+        params: [K],
+        publicInputs: ["in"],
+      },
+      "probe",
+      dir,
+      flags,
+    );
     const zkey = await setupCached(r1cs, options.ptau);
     const input = { in: Array.from({ length: K }, (_, k) => String(k + 3)) };
     const p = proveInChild(input, path.join(dir, "probe_js", "probe.wasm"), zkey);
@@ -232,7 +303,12 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
   const report = {
     benchmark: "policy",
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     ptau: { file: options.ptau, power },
     circomFlags: flags,
     sizes: results,
@@ -252,9 +328,15 @@ function arg(name: string): string | undefined {
 }
 
 function defaultPtau(): string {
-  const candidates = [path.join(cacheDir(), "ptau", "dev_bn128_pow14.ptau"), path.join(cacheDir(), "ptau", "tmp", "pot_final.ptau")];
+  const candidates = [
+    path.join(cacheDir(), "ptau", "dev_bn128_pow14.ptau"),
+    path.join(cacheDir(), "ptau", "tmp", "pot_final.ptau"),
+  ];
   const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`no dev powers of tau found (${candidates.join(", ")}): run npx hardhat circuits:build --profile test, or pass --ptau`);
+  if (!found)
+    throw new Error(
+      `no dev powers of tau found (${candidates.join(", ")}): run npx hardhat circuits:build --profile test, or pass --ptau`,
+    );
   return found;
 }
 

@@ -16,7 +16,12 @@ const { readR1cs } = require("r1csfile") as {
 
 type Lc = Record<string, unknown>;
 interface R1csFile {
-  F: { isZero(x: unknown): boolean; mul(a: unknown, b: unknown): unknown; sub(a: unknown, b: unknown): unknown; zero: unknown };
+  F: {
+    isZero(x: unknown): boolean;
+    mul(a: unknown, b: unknown): unknown;
+    sub(a: unknown, b: unknown): unknown;
+    zero: unknown;
+  };
   nOutputs: number;
   nPubInputs: number;
   constraints: [Lc, Lc, Lc][];
@@ -53,7 +58,8 @@ export async function plonkSize(r1csFile: string): Promise<PlonkSize> {
         for (const s of keys) if (!F.isZero(F.sub(F.mul(k, other[s] ?? F.zero), c[s] ?? F.zero))) terms++;
         gates += Math.max(0, terms - 3) + 1;
       } else {
-        gates += Math.max(0, vars(a).length - 1) + Math.max(0, vars(b).length - 1) + Math.max(0, vars(c).length - 1) + 1;
+        gates +=
+          Math.max(0, vars(a).length - 1) + Math.max(0, vars(b).length - 1) + Math.max(0, vars(c).length - 1) + 1;
       }
     }
     const power = Math.max(3, Math.ceil(Math.log2(gates)));

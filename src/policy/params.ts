@@ -28,7 +28,9 @@ export function policyParams(profile: Profile, registryFile = registryPath()): P
   if (!entry) throw new Error(`${registryFile} has no policy parameters for profile "${profile}"`);
   const { N, SCORE_BITS } = entry;
   if (typeof N !== "number" || !Number.isInteger(N) || N < 1 || N > 252) {
-    throw new Error(`${registryFile}: policy.params.${profile}.N must be an integer in 1..252, got ${JSON.stringify(N)}`);
+    throw new Error(
+      `${registryFile}: policy.params.${profile}.N must be an integer in 1..252, got ${JSON.stringify(N)}`,
+    );
   }
   if (typeof SCORE_BITS !== "number" || !Number.isInteger(SCORE_BITS) || SCORE_BITS < 1 || SCORE_BITS > 252) {
     throw new Error(

@@ -59,7 +59,9 @@ export interface PolicyProof {
 
 function artifact(file: string, what: string, profile: Profile): string {
   if (!fs.existsSync(file)) {
-    throw new Error(`policy ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`);
+    throw new Error(
+      `policy ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
+    );
   }
   return file;
 }
@@ -99,7 +101,11 @@ export async function verifyPolicy(
   publicSignals: readonly bigint[],
   options: Pick<PolicyProofOptions, "profile" | "paths">,
 ): Promise<boolean> {
-  const vkeyFile = artifact((options.paths ?? circuitPaths("policy", options.profile)).vkey, "verification key", options.profile);
+  const vkeyFile = artifact(
+    (options.paths ?? circuitPaths("policy", options.profile)).vkey,
+    "verification key",
+    options.profile,
+  );
   const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
   if (vkey.protocol !== "plonk") throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected plonk`);
   if (publicSignals.length !== vkey.nPublic) return false;
@@ -123,9 +129,13 @@ export function encodePolicyProof(proof: PlonkProof): bigint[] {
   const words: bigint[] = [];
   for (const key of PROOF_POINTS) {
     const p = proof[key];
-    if (!Array.isArray(p) || p.length < 2) throw new PolicyInputError(`proof.${key}`, `proof.${key} must be a G1 point [x, y, z]`);
+    if (!Array.isArray(p) || p.length < 2)
+      throw new PolicyInputError(`proof.${key}`, `proof.${key} must be a G1 point [x, y, z]`);
     if (p.length > 2 && BigInt(p[2]) !== 1n) {
-      throw new PolicyInputError(`proof.${key}`, `proof.${key} must be in affine form (z = 1) as snarkjs outputs it, got z = ${p[2]}`);
+      throw new PolicyInputError(
+        `proof.${key}`,
+        `proof.${key} must be in affine form (z = 1) as snarkjs outputs it, got z = ${p[2]}`,
+      );
     }
     words.push(BigInt(p[0]), BigInt(p[1]));
   }

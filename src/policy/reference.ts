@@ -74,7 +74,10 @@ function scoreValue(value: unknown, field: string, scoreBits: number): bigint {
 function fieldValue(value: unknown, field: string, hint: string): bigint {
   const x = integerValue(value, field);
   if (x < 0n || x >= SNARK_SCALAR_FIELD) {
-    throw new PolicyInputError(field, `${field} must satisfy 0 <= ${field} < r (BN254 scalar field order), got ${x}: ${hint}`);
+    throw new PolicyInputError(
+      field,
+      `${field} must satisfy 0 <= ${field} < r (BN254 scalar field order), got ${x}: ${hint}`,
+    );
   }
   return x;
 }
@@ -88,7 +91,8 @@ export function validateBatch(
   threshold: bigint,
   params: PolicyParams,
 ): { batch: Application[]; threshold: bigint } {
-  if (!Array.isArray(batch)) throw new PolicyInputError("batch", `batch must be an array of applications, got ${describe(batch)}`);
+  if (!Array.isArray(batch))
+    throw new PolicyInputError("batch", `batch must be an array of applications, got ${describe(batch)}`);
   if (batch.length > params.batchSize) {
     throw new PolicyInputError(
       "batch",
@@ -99,12 +103,18 @@ export function validateBatch(
   const seen = new Map<bigint, number>();
   const apps = batch.map((app, i): Application => {
     if (typeof app !== "object" || app === null) {
-      throw new PolicyInputError(`batch[${i}]`, `batch[${i}] must be an application { applicantId, score, salt }, got ${describe(app)}`);
+      throw new PolicyInputError(
+        `batch[${i}]`,
+        `batch[${i}] must be an application { applicantId, score, salt }, got ${describe(app)}`,
+      );
     }
     const applicantId = fieldValue(app.applicantId, `batch[${i}].applicantId`, ID_HINT);
     const score = scoreValue(app.score, `batch[${i}].score`, params.scoreBits);
     if (app.salt === undefined || app.salt === null) {
-      throw new PolicyInputError(`batch[${i}].salt`, `batch[${i}].salt is missing: draw salts with withSalts(applications)`);
+      throw new PolicyInputError(
+        `batch[${i}].salt`,
+        `batch[${i}].salt is missing: draw salts with withSalts(applications)`,
+      );
     }
     const salt = fieldValue(app.salt, `batch[${i}].salt`, SALT_HINT);
     const first = seen.get(applicantId);
@@ -175,7 +185,10 @@ export function decodePolicyPublicSignals(
 ): { outputs: PolicyOutputs; threshold: bigint } {
   const n = params.batchSize;
   if (signals.length !== 4 + n) {
-    throw new PolicyInputError("publicSignals", `policy public signals must have 4 + N = ${4 + n} entries, got ${signals.length}`);
+    throw new PolicyInputError(
+      "publicSignals",
+      `policy public signals must have 4 + N = ${4 + n} entries, got ${signals.length}`,
+    );
   }
   return {
     outputs: {
@@ -189,7 +202,11 @@ export function decodePolicyPublicSignals(
 }
 
 /** The circuit input for `batch` (validated), padded with inactive all-zero slots to N. */
-export function policyInput(batch: readonly Application[], threshold: bigint, params: PolicyParams): PolicyCircuitInput {
+export function policyInput(
+  batch: readonly Application[],
+  threshold: bigint,
+  params: PolicyParams,
+): PolicyCircuitInput {
   const v = validateBatch(batch, threshold, params);
   const slot = (f: (app: Application) => bigint) =>
     Array.from({ length: params.batchSize }, (_, i) => (i < v.batch.length ? f(v.batch[i]).toString() : "0"));

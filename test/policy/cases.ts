@@ -54,7 +54,13 @@ function randomBatch(rng: Rng, params: PolicyParams, size: number, threshold: bi
   const used = new Set<bigint>();
   const apps: Application[] = [];
   while (apps.length < size) {
-    const applicantId = rng.pick([() => rng.field(), () => rng.bits(32), () => P - 1n, () => 0n, () => BigInt(apps.length + 1)])();
+    const applicantId = rng.pick([
+      () => rng.field(),
+      () => rng.bits(32),
+      () => P - 1n,
+      () => 0n,
+      () => BigInt(apps.length + 1),
+    ])();
     if (used.has(applicantId)) continue;
     used.add(applicantId);
     const score = rng.pick([

@@ -60,6 +60,53 @@ describe("policy circuit (test profile, witness level)", function () {
       expect(checked).to.be.greaterThan(30);
     });
 
+    it("the random batches cover empty, full, mixed, boundary and extreme cases", () => {
+      const random = cases.slice(13);
+      const has = (f: (c: (typeof cases)[number]) => boolean) => random.filter(f).length;
+      expect(
+        has((c) => c.batch.length === 0),
+        "empty",
+      ).to.be.greaterThan(5);
+      expect(
+        has((c) => c.batch.length === N),
+        "full",
+      ).to.be.greaterThan(20);
+      expect(
+        has((c) => c.threshold === 0n),
+        "threshold 0",
+      ).to.be.greaterThan(5);
+      expect(
+        has((c) => c.threshold === MAX),
+        "max threshold",
+      ).to.be.greaterThan(5);
+      expect(
+        has((c) => c.batch.some((a) => a.score === c.threshold)),
+        "score == threshold",
+      ).to.be.greaterThan(20);
+      expect(
+        has((c) => c.batch.some((a) => a.score === c.threshold + 1n)),
+        "score == threshold + 1",
+      ).to.be.greaterThan(10);
+      expect(
+        has((c) => c.batch.some((a) => a.score === MAX)),
+        "max score",
+      ).to.be.greaterThan(10);
+      expect(
+        has((c) => c.batch.some((a) => a.score === 0n)),
+        "score 0",
+      ).to.be.greaterThan(10);
+      expect(
+        has((c) => c.batch.some((a) => a.applicantId === P - 1n || a.salt === P - 1n)),
+        "r - 1 ids/salts",
+      ).to.be.greaterThan(10);
+      const bits = random.map((c) => evaluatePolicy(c.batch, c.threshold, params));
+      expect(
+        bits.filter((o) => o.activeCount > 1n && o.decisionBits > 0n && o.decisionBits < (1n << o.activeCount) - 1n)
+          .length,
+        "mixed",
+      ).to.be.greaterThan(20);
+    });
+
     it("edge cases give the decisions the policy says", () => {
       const byName = new Map(policyCases(params, 0).map((c) => [c.name, evaluatePolicy(c.batch, c.threshold, params)]));
       const all = (1n << BigInt(N)) - 1n;
@@ -148,7 +195,8 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects a commitment that does not match (applicantId, score, salt)", async () => {
-      const h0 = (s: Slot) => evaluatePolicy([{ applicantId: s.applicantId, score: s.score, salt: s.salt }], 0n, params).commitments[0];
+      const h0 = (s: Slot) =>
+        evaluatePolicy([{ applicantId: s.applicantId, score: s.score, salt: s.salt }], 0n, params).commitments[0];
       const real = evaluatePolicy(batch, threshold, params).commitments;
       for (const change of [{ applicantId: 99n }, { score: 640n }, { salt: 5n }]) {
         const other = { ...honest.slots[0], ...change };

@@ -45,13 +45,16 @@ async function hashHelper(n: number): Promise<Harness> {
   const dir = path.join(circuitPaths("policy", "test").dir, "..", "policy-forge");
   const name = `policy_hashes_${n}`;
   const r1cs = path.join(dir, `${name}.r1cs`);
-  const sources = ["test/policy/policy_hashes.circom", "circuits/lib/sponge.circom"].map((f) =>
-    fs.statSync(path.join(__dirname, "..", "..", f)).mtimeMs,
+  const sources = ["test/policy/policy_hashes.circom", "circuits/lib/sponge.circom"].map(
+    (f) => fs.statSync(path.join(__dirname, "..", "..", f)).mtimeMs,
   );
   if (!fs.existsSync(r1cs) || fs.statSync(r1cs).mtimeMs < Math.max(...sources)) {
     fs.mkdirSync(dir, { recursive: true });
     const main = path.join(dir, `${name}.circom`);
-    fs.writeFileSync(main, mainSource({ file: "test/policy/policy_hashes.circom", template: "PolicyHashes", params: [n], publicInputs: [] }));
+    fs.writeFileSync(
+      main,
+      mainSource({ file: "test/policy/policy_hashes.circom", template: "PolicyHashes", params: [n], publicInputs: [] }),
+    );
     // --O0 keeps every internal signal, so each one the policy circuit keeps has a value to copy.
     await runCircom(main, dir, ["--O0"]);
   }

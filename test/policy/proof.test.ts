@@ -43,7 +43,8 @@ describe("policy PLONK proof (test profile): JS and generated Solidity verifier"
   let vkey: unknown;
 
   before(async function () {
-    if (!fs.existsSync(paths.zkey)) throw new Error(`${paths.zkey} is missing: run npx hardhat circuits:build --profile test`);
+    if (!fs.existsSync(paths.zkey))
+      throw new Error(`${paths.zkey} is missing: run npx hardhat circuits:build --profile test`);
     proved = await provePolicy(batch, threshold, { profile: "test" });
     words = encodePolicyProof(proved.proof);
     const factory = await ethers.getContractFactory("PolicyVerifierTest");
@@ -100,8 +101,13 @@ describe("policy PLONK proof (test profile): JS and generated Solidity verifier"
       // (no revert). Rejection is a side effect of the transcript, not a check: the anchor rejects >= r itself.
       expect(await verifier.verifyProof(words, aliased), `Solidity, signal ${i} + r`).to.equal(false);
       // snarkjs's JS verifier range-checks public inputs (publicInputsAreValid) and rejects; so does verifyPolicy.
-      expect(await snarkjs.plonk.verify(vkey, aliased.map(String), proved.proof), `snarkjs JS, signal ${i} + r`).to.equal(false);
-      expect(await verifyPolicy(proved.proof, aliased, { profile: "test" }), `verifyPolicy, signal ${i} + r`).to.equal(false);
+      expect(
+        await snarkjs.plonk.verify(vkey, aliased.map(String), proved.proof),
+        `snarkjs JS, signal ${i} + r`,
+      ).to.equal(false);
+      expect(await verifyPolicy(proved.proof, aliased, { profile: "test" }), `verifyPolicy, signal ${i} + r`).to.equal(
+        false,
+      );
     }
   });
 

@@ -42,7 +42,9 @@ function rejects(fn: () => unknown, field: string, message: RegExp): void {
 describe("policy reference (src/policy)", () => {
   describe("policyParams", () => {
     it("reads N and SCORE_BITS per profile from circuits/registry.json", () => {
-      const registry = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"));
+      const registry = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"),
+      );
       for (const profile of ["test", "production"] as const) {
         const p = registry.circuits.policy.params[profile];
         expect(policyParams(profile)).to.deep.equal({ batchSize: p.N, scoreBits: p.SCORE_BITS });
@@ -52,7 +54,9 @@ describe("policy reference (src/policy)", () => {
     });
 
     it("production N matches the zkVM tape length L = 1 + 3N", () => {
-      const registry = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"));
+      const registry = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"),
+      );
       for (const profile of ["test", "production"] as const) {
         expect(registry.circuits.zkvm.params[profile].L, profile).to.equal(1 + 3 * policyParams(profile).batchSize);
       }
@@ -62,7 +66,9 @@ describe("policy reference (src/policy)", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-registry-"));
       const file = path.join(dir, "registry.json");
       fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 0, SCORE_BITS: 32 } } } } }));
-      expect(() => policyParams("test", file)).to.throw(/policy\.params\.test\.N must be an integer in 1\.\.252, got 0/);
+      expect(() => policyParams("test", file)).to.throw(
+        /policy\.params\.test\.N must be an integer in 1\.\.252, got 0/,
+      );
       fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 4, SCORE_BITS: 253 } } } } }));
       expect(() => policyParams("test", file)).to.throw(/SCORE_BITS must be an integer in 1\.\.252, got 253/);
       expect(() => policyParams("production", file)).to.throw(/no policy parameters for profile "production"/);
@@ -84,7 +90,10 @@ describe("policy reference (src/policy)", () => {
       ]);
       expect(out.tapeDigest).to.equal(tapeDigest(batchTape(batch, N)));
       expect(policyPublicSignals(out, 600n)).to.deep.equal([out.tapeDigest, 5n, 3n, ...out.commitments, 600n]);
-      expect(decodePolicyPublicSignals(policyPublicSignals(out, 600n), params)).to.deep.equal({ outputs: out, threshold: 600n });
+      expect(decodePolicyPublicSignals(policyPublicSignals(out, 600n), params)).to.deep.equal({
+        outputs: out,
+        threshold: 600n,
+      });
     });
 
     it("the empty batch has no decisions, no commitments and the all-zero tape digest", () => {
@@ -121,7 +130,11 @@ describe("policy reference (src/policy)", () => {
     });
 
     it("decodePolicyPublicSignals rejects a wrong signal count", () => {
-      rejects(() => decodePolicyPublicSignals([1n, 2n], params), "publicSignals", /must have 4 \+ N = 8 entries, got 2/);
+      rejects(
+        () => decodePolicyPublicSignals([1n, 2n], params),
+        "publicSignals",
+        /must have 4 \+ N = 8 entries, got 2/,
+      );
     });
   });
 
@@ -130,23 +143,39 @@ describe("policy reference (src/policy)", () => {
 
     it("score not an integer", () => {
       for (const bad of [1.5, "12a", NaN, null, {}] as unknown[]) {
-        rejects(() => evaluatePolicy([app(1n, bad as bigint)], 10n, params), "batch[0].score", /batch\[0\]\.score must be an integer/);
+        rejects(
+          () => evaluatePolicy([app(1n, bad as bigint)], 10n, params),
+          "batch[0].score",
+          /batch\[0\]\.score must be an integer/,
+        );
       }
     });
     it("threshold not an integer", () => {
-      rejects(() => evaluatePolicy(ok, 2.5 as unknown as bigint, params), "threshold", /threshold must be an integer, got 2\.5/);
+      rejects(
+        () => evaluatePolicy(ok, 2.5 as unknown as bigint, params),
+        "threshold",
+        /threshold must be an integer, got 2\.5/,
+      );
     });
     it("negative score or threshold", () => {
       rejects(() => evaluatePolicy([app(1n, -1n)], 10n, params), "batch[0].score", /must not be negative, got -1/);
       rejects(() => evaluatePolicy(ok, -5n, params), "threshold", /threshold must not be negative, got -5/);
     });
     it("score or threshold >= 2^SCORE_BITS", () => {
-      rejects(() => evaluatePolicy([app(1n, 1n), app(2n, LIMIT)], 10n, params), "batch[1].score", /must be < 2\^32 .*got 4294967296/);
+      rejects(
+        () => evaluatePolicy([app(1n, 1n), app(2n, LIMIT)], 10n, params),
+        "batch[1].score",
+        /must be < 2\^32 .*got 4294967296/,
+      );
       rejects(() => evaluatePolicy(ok, LIMIT, params), "threshold", /threshold must be < 2\^32/);
       expect(evaluatePolicy([app(1n, LIMIT - 1n)], LIMIT - 1n, params).decisionBits).to.equal(1n);
     });
     it("applicantId or salt outside the field", () => {
-      rejects(() => evaluatePolicy([app(P, 1n)], 10n, params), "batch[0].applicantId", /0 <= batch\[0\]\.applicantId < r.*hash them/);
+      rejects(
+        () => evaluatePolicy([app(P, 1n)], 10n, params),
+        "batch[0].applicantId",
+        /0 <= batch\[0\]\.applicantId < r.*hash them/,
+      );
       rejects(() => evaluatePolicy([app(-1n, 1n)], 10n, params), "batch[0].applicantId", /applicantId < r/);
       rejects(() => evaluatePolicy([app(1n, 1n, P)], 10n, params), "batch[0].salt", /0 <= batch\[0\]\.salt < r/);
       rejects(() => evaluatePolicy([app(1n, 1n, -3n)], 10n, params), "batch[0].salt", /salt < r/);
@@ -158,7 +187,11 @@ describe("policy reference (src/policy)", () => {
     });
     it("more applications than N", () => {
       const many = Array.from({ length: N + 1 }, (_, i) => app(BigInt(i + 1), 1n));
-      rejects(() => evaluatePolicy(many, 10n, params), "batch", /batch has 5 applications but the policy's batch size is 4: split it/);
+      rejects(
+        () => evaluatePolicy(many, 10n, params),
+        "batch",
+        /batch has 5 applications but the policy's batch size is 4: split it/,
+      );
       rejects(() => policyInput(many, 10n, params), "batch", /batch size is 4/);
     });
     it("duplicate applicantId in a batch", () => {
@@ -176,7 +209,10 @@ describe("policy reference (src/policy)", () => {
 
   describe("withSalts / randomSalt", () => {
     it("draws missing salts below r and keeps given ones", () => {
-      const apps = withSalts([{ applicantId: 1n, score: 2n }, { applicantId: 3n, score: 4n, salt: 99n }]);
+      const apps = withSalts([
+        { applicantId: 1n, score: 2n },
+        { applicantId: 3n, score: 4n, salt: 99n },
+      ]);
       expect(apps[1]).to.deep.equal({ applicantId: 3n, score: 4n, salt: 99n });
       expect(apps[0].salt).to.be.a("bigint");
       expect(apps[0].salt < P).to.equal(true);
@@ -192,8 +228,23 @@ describe("policy reference (src/policy)", () => {
   describe("encodePolicyProof", () => {
     const point = (k: number) => [String(k), String(k + 1), "1"];
     const proof = {
-      A: point(1), B: point(3), C: point(5), Z: point(7), T1: point(9), T2: point(11), T3: point(13), Wxi: point(15), Wxiw: point(17),
-      eval_a: "19", eval_b: "20", eval_c: "21", eval_s1: "22", eval_s2: "23", eval_zw: "24", protocol: "plonk", curve: "bn128",
+      A: point(1),
+      B: point(3),
+      C: point(5),
+      Z: point(7),
+      T1: point(9),
+      T2: point(11),
+      T3: point(13),
+      Wxi: point(15),
+      Wxiw: point(17),
+      eval_a: "19",
+      eval_b: "20",
+      eval_c: "21",
+      eval_s1: "22",
+      eval_s2: "23",
+      eval_zw: "24",
+      protocol: "plonk",
+      curve: "bn128",
     } as PlonkProof;
 
     it("orders A, B, C, Z, T1, T2, T3, Wxi, Wxiw (x, y) then the six evaluations", () => {
