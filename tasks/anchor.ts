@@ -54,17 +54,25 @@ function renderer(json: boolean) {
     else {
       switch (e.type) {
         case "run-created":
-          print(`run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`);
+          print(
+            `run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`,
+          );
           print(`  receipts.csv and plan.json hold scores and salts: keep the run folder private`);
           break;
         case "run-loaded":
-          print(`run ${e.runId}: resuming (${e.batches} batch(es), planned from anchor nonce ${e.startNonce}); folder ${e.dir}`);
+          print(
+            `run ${e.runId}: resuming (${e.batches} batch(es), planned from anchor nonce ${e.startNonce}); folder ${e.dir}`,
+          );
           break;
         case "prove-start":
           print(`proving ${e.toProve} batch(es) with ${e.concurrency} worker(s); ${e.reused} already proven`);
           if (tty && e.toProve > 0) {
             multi = new cliProgress.MultiBar(
-              { format: "proving |{bar}| {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted}", hideCursor: true, etaBuffer: 4 },
+              {
+                format: "proving |{bar}| {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted}",
+                hideCursor: true,
+                etaBuffer: 4,
+              },
               cliProgress.Presets.shades_classic,
             );
             bar = multi.create(e.toProve, 0);
@@ -81,7 +89,10 @@ function renderer(json: boolean) {
           break;
         case "batch-proved":
           if (bar) bar.increment();
-          else print(`batch ${e.index}: proved and verified in ${secs(e.ms)} (policy ${secs(e.policyMs)}, zkVM ${secs(e.zkvmMs)})`);
+          else
+            print(
+              `batch ${e.index}: proved and verified in ${secs(e.ms)} (policy ${secs(e.policyMs)}, zkVM ${secs(e.zkvmMs)})`,
+            );
           break;
         case "prove-done":
           stop();
@@ -94,19 +105,27 @@ function renderer(json: boolean) {
           print(`batch ${e.index} (nonce ${e.nonce}): already attested, skipped`);
           break;
         case "batch-pending":
-          print(`batch ${e.index} (nonce ${e.nonce}): a transaction sent earlier is pending${e.txHash ? ` (${e.txHash})` : ""}, waiting for it`);
+          print(
+            `batch ${e.index} (nonce ${e.nonce}): a transaction sent earlier is pending${e.txHash ? ` (${e.txHash})` : ""}, waiting for it`,
+          );
           break;
         case "batch-sent":
           print(`batch ${e.index} (nonce ${e.nonce}): sent ${e.txHash} (account nonce ${e.accountNonce})`);
           break;
         case "batch-attested":
-          print(`batch ${e.index} (nonce ${e.nonce}): attested in block ${e.blockNumber}, gas ${e.gasUsed} (${Math.round(Number(e.gasUsed) / Math.max(1, e.decisions))} per decision)`);
+          print(
+            `batch ${e.index} (nonce ${e.nonce}): attested in block ${e.blockNumber}, gas ${e.gasUsed} (${Math.round(Number(e.gasUsed) / Math.max(1, e.decisions))} per decision)`,
+          );
           break;
         case "submit-done":
-          print(`submission done: ${e.sent} sent, ${e.skipped} already attested; anchor nonce ${e.finalNonce}, root ${e.finalRoot}`);
+          print(
+            `submission done: ${e.sent} sent, ${e.skipped} already attested; anchor nonce ${e.finalNonce}, root ${e.finalRoot}`,
+          );
           break;
         case "retry":
-          print(`transient RPC error on "${e.what}" (attempt ${e.attempt}): ${e.message.split("\n")[0]}; retrying in ${e.delayMs} ms`);
+          print(
+            `transient RPC error on "${e.what}" (attempt ${e.attempt}): ${e.message.split("\n")[0]}; retrying in ${e.delayMs} ms`,
+          );
           break;
       }
     }
@@ -121,9 +140,24 @@ async function reported<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     const e = err as Error & { issues?: unknown };
-    if (json) console.log(JSON.stringify({ type: "error", name: e.name, message: e.message, issues: e.issues }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-    const known = ["ApplicationsInvalidError", "ChainDivergedError", "AnchorRevertError", "RunMismatchError", "ProvingFailedError", "ProofRejectedError"];
-    if (known.includes(e.name) || /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+)/.test(e.message)) {
+    if (json)
+      console.log(
+        JSON.stringify({ type: "error", name: e.name, message: e.message, issues: e.issues }, (_k, v) =>
+          typeof v === "bigint" ? v.toString() : v,
+        ),
+      );
+    const known = [
+      "ApplicationsInvalidError",
+      "ChainDivergedError",
+      "AnchorRevertError",
+      "RunMismatchError",
+      "ProvingFailedError",
+      "ProofRejectedError",
+    ];
+    if (
+      known.includes(e.name) ||
+      /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+)/.test(e.message)
+    ) {
       throw new HardhatPluginError(PLUGIN, e.message, e);
     }
     throw err;
@@ -136,7 +170,10 @@ function deploymentFile(hre: HardhatRuntimeEnvironment, arg: string | undefined)
 
 async function target(hre: HardhatRuntimeEnvironment, args: CommonArgs, onEvent?: (e: PipelineEvent) => void) {
   const p = await import("../src/pipeline");
-  return p.withRetry("read the deployment from the chain", () => targetOnce(hre, args), { ...p.DEFAULT_RETRY, onRetry: (i) => onEvent?.({ type: "retry", ...i }) });
+  return p.withRetry("read the deployment from the chain", () => targetOnce(hre, args), {
+    ...p.DEFAULT_RETRY,
+    onRetry: (i) => onEvent?.({ type: "retry", ...i }),
+  });
 }
 
 async function targetOnce(hre: HardhatRuntimeEnvironment, args: CommonArgs) {
@@ -157,11 +194,19 @@ async function targetOnce(hre: HardhatRuntimeEnvironment, args: CommonArgs) {
 async function client(hre: HardhatRuntimeEnvironment, anchor: string) {
   const { EthersAnchorClient } = await import("../src/pipeline");
   const [signer] = await hre.ethers.getSigners();
-  if (!signer) throw new Error(`network "${hre.network.name}" has no account to send from: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`);
+  if (!signer)
+    throw new Error(
+      `network "${hre.network.name}" has no account to send from: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`,
+    );
   return new EthersAnchorClient(anchor, signer, hre.ethers.provider);
 }
 
-async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (e: PipelineEvent) => void, mustExist: boolean) {
+async function openOrLoad(
+  hre: HardhatRuntimeEnvironment,
+  args: RunArgs,
+  sink: (e: PipelineEvent) => void,
+  mustExist: boolean,
+) {
   const p = await import("../src/pipeline");
   const { context, policy } = await target(hre, args, sink);
   const anchor = await client(hre, context.anchor);
@@ -171,10 +216,23 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
     const store = new p.RunStore(path.join(runsDir, args.run));
     if (!store.exists()) throw new Error(`no run ${args.run} in ${runsDir}: plan it with anchor:prove --input <file>`);
     const plan = store.loadPlan();
-    if (plan.anchor.toLowerCase() !== context.anchor.toLowerCase() || plan.chainId !== context.chainId || plan.policyId !== context.policyId) {
-      throw new p.RunMismatchError(`run ${args.run} targets anchor ${plan.anchor} on chain ${plan.chainId} (policy ${plan.policyId}), not this network's deployment`);
+    if (
+      plan.anchor.toLowerCase() !== context.anchor.toLowerCase() ||
+      plan.chainId !== context.chainId ||
+      plan.policyId !== context.policyId
+    ) {
+      throw new p.RunMismatchError(
+        `run ${args.run} targets anchor ${plan.anchor} on chain ${plan.chainId} (policy ${plan.policyId}), not this network's deployment`,
+      );
     }
-    sink({ type: "run-loaded", runId: plan.runId, dir: store.dir, batches: plan.batches.length, applications: plan.batches.reduce((n, b) => n + b.applications.length, 0), startNonce: plan.startNonce.toString() });
+    sink({
+      type: "run-loaded",
+      runId: plan.runId,
+      dir: store.dir,
+      batches: plan.batches.length,
+      applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
+      startNonce: plan.startNonce.toString(),
+    });
     return { plan, store, anchor };
   }
   if (mustExist) {
@@ -182,7 +240,9 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
     const sha = (await import("node:crypto")).createHash("sha256").update(bytes).digest("hex");
     const id = args.run || p.defaultRunId(args.input, sha, context);
     if (!new p.RunStore(path.join(runsDir, id)).exists()) {
-      throw new Error(`no run for ${args.input} in ${runsDir} (expected ${id}): prove it first with anchor:prove, or use anchor:attest`);
+      throw new Error(
+        `no run for ${args.input} in ${runsDir} (expected ${id}): prove it first with anchor:prove, or use anchor:attest`,
+      );
     }
   }
   const opened = await p.openRun({
@@ -190,7 +250,11 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
     context,
     policy,
     state: p.anchorStateModel,
-    readStart: () => p.withRetry("read anchor state", () => anchor.readState(), { ...p.DEFAULT_RETRY, onRetry: (i) => sink({ type: "retry", ...i }) }),
+    readStart: () =>
+      p.withRetry("read anchor state", () => anchor.readState(), {
+        ...p.DEFAULT_RETRY,
+        onRetry: (i) => sink({ type: "retry", ...i }),
+      }),
     runsDir,
     runId: args.run || undefined,
     newRun: args.newRun,
@@ -200,8 +264,14 @@ async function openOrLoad(hre: HardhatRuntimeEnvironment, args: RunArgs, sink: (
 }
 
 function runParams<T>(t: ReturnType<typeof task<T>>, withConcurrency: boolean, withSubmit: boolean) {
-  t.addOptionalParam("input", "applications file: .csv with header applicantId,score[,salt] or .json array of {applicantId, score, salt?}")
-    .addOptionalParam("run", "run id (folder under --runs-dir); default derived from the input file, chain, anchor and policy")
+  t.addOptionalParam(
+    "input",
+    "applications file: .csv with header applicantId,score[,salt] or .json array of {applicantId, score, salt?}",
+  )
+    .addOptionalParam(
+      "run",
+      "run id (folder under --runs-dir); default derived from the input file, chain, anchor and policy",
+    )
     .addOptionalParam("runsDir", "folder holding run folders (keep it private: it stores scores and salts)", "runs")
     .addFlag("newRun", "plan a new run even if one exists for this input (e.g. after the chain diverged)")
     .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
@@ -220,14 +290,22 @@ async function doProve(hre: HardhatRuntimeEnvironment, args: ProveArgs, mustExis
   const r = renderer(args.json);
   try {
     const opened = await openOrLoad(hre, args, r.sink, mustExist);
-    const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: r.sink, keyId: p.provingKeyId(opened.plan.profile) });
+    const summary = await p.proveRun(opened.plan, opened.store, {
+      concurrency: args.concurrency || p.defaultConcurrency(),
+      onEvent: r.sink,
+      keyId: p.provingKeyId(opened.plan.profile),
+    });
     return { ...opened, summary };
   } finally {
     r.stop();
   }
 }
 
-async function doSubmit(hre: HardhatRuntimeEnvironment, args: SubmitArgs, opened?: Awaited<ReturnType<typeof openOrLoad>>) {
+async function doSubmit(
+  hre: HardhatRuntimeEnvironment,
+  args: SubmitArgs,
+  opened?: Awaited<ReturnType<typeof openOrLoad>>,
+) {
   const p = await import("../src/pipeline");
   const r = renderer(args.json);
   const o = opened ?? (await openOrLoad(hre, args, r.sink, true));
@@ -241,23 +319,39 @@ async function doSubmit(hre: HardhatRuntimeEnvironment, args: SubmitArgs, opened
   return { ...o, summary };
 }
 
-runParams(task("anchor:prove", "Validates an applications file, plans its batches against the anchor's state and proves them in parallel (resumable)"), true, false).setAction(
-  (args: ProveArgs, hre) => reported(args.json, async () => void (await doProve(hre, args))),
+runParams(
+  task(
+    "anchor:prove",
+    "Validates an applications file, plans its batches against the anchor's state and proves them in parallel (resumable)",
+  ),
+  true,
+  false,
+).setAction((args: ProveArgs, hre) => reported(args.json, async () => void (await doProve(hre, args))));
+
+runParams(
+  task(
+    "anchor:submit",
+    "Submits a proven run's batches to the StateAnchor strictly in nonce order (idempotent, resumable)",
+  ),
+  false,
+  true,
+).setAction((args: SubmitArgs, hre) => reported(args.json, async () => void (await doSubmit(hre, args))));
+
+runParams(
+  task("anchor:attest", "anchor:prove then anchor:submit: applications in, attested batches out (resumable)"),
+  true,
+  true,
+).setAction((args: ProveArgs & SubmitArgs, hre) =>
+  reported(args.json, async () => {
+    const proved = await doProve(hre, args);
+    await doSubmit(hre, args, proved);
+  }),
 );
 
-runParams(task("anchor:submit", "Submits a proven run's batches to the StateAnchor strictly in nonce order (idempotent, resumable)"), false, true).setAction(
-  (args: SubmitArgs, hre) => reported(args.json, async () => void (await doSubmit(hre, args))),
-);
-
-runParams(task("anchor:attest", "anchor:prove then anchor:submit: applications in, attested batches out (resumable)"), true, true).setAction(
-  (args: ProveArgs & SubmitArgs, hre) =>
-    reported(args.json, async () => {
-      const proved = await doProve(hre, args);
-      await doSubmit(hre, args, proved);
-    }),
-);
-
-task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policies) from the chain and the deployment manifest")
+task(
+  "anchor:status",
+  "Shows the anchor's state (root, nonce, decisions, policies) from the chain and the deployment manifest",
+)
   .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
   .addFlag("json", "machine-readable output")
   .setAction((args: { deployment?: string; json: boolean }, hre) =>
@@ -267,9 +361,13 @@ task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policie
       const d = p.readDeployment(file);
       const address = d.contracts.stateAnchor.address;
       const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-      if (chainId.toString() !== d.chainId) throw new Error(`the deployment manifest ${file} is for chain ${d.chainId}, the network is chain ${chainId}`);
+      if (chainId.toString() !== d.chainId)
+        throw new Error(`the deployment manifest ${file} is for chain ${d.chainId}, the network is chain ${chainId}`);
       const code = await hre.ethers.provider.getCode(address);
-      if (code === "0x") throw new Error(`no contract at ${address} (the StateAnchor of ${file}) on chain ${chainId}: the node was reset? deploy again`);
+      if (code === "0x")
+        throw new Error(
+          `no contract at ${address} (the StateAnchor of ${file}) on chain ${chainId}: the node was reset? deploy again`,
+        );
       const v = await p.readAnchorView(address, hre.ethers.provider);
       const out = {
         network: hre.network.name,
@@ -284,20 +382,32 @@ task("anchor:status", "Shows the anchor's state (root, nonce, decisions, policie
         nonce: v.nonce.toString(),
         decisionCount: v.decisionCount.toString(),
         domain: v.domain.toString(),
-        policies: v.policies.map((x) => ({ ...x, policyId: x.policyId.toString(), methodId: x.methodId.toString(), threshold: x.threshold.toString() })),
+        policies: v.policies.map((x) => ({
+          ...x,
+          policyId: x.policyId.toString(),
+          methodId: x.methodId.toString(),
+          threshold: x.threshold.toString(),
+        })),
       };
       if (args.json) return console.log(JSON.stringify(out, null, 2));
-      console.log(`StateAnchor ${out.anchor} on ${out.network} (chain ${out.chainId}), profile ${out.profile}, deployed at block ${out.deployedAtBlock}${out.codeMatchesManifest ? "" : " (code differs from the manifest!)"}`);
+      console.log(
+        `StateAnchor ${out.anchor} on ${out.network} (chain ${out.chainId}), profile ${out.profile}, deployed at block ${out.deployedAtBlock}${out.codeMatchesManifest ? "" : " (code differs from the manifest!)"}`,
+      );
       console.log(`  at block ${out.blockNumber}: nonce ${out.nonce}, ${out.decisionCount} decision(s) attested`);
       console.log(`  state root ${out.stateRoot}`);
       console.log(`  domain     ${out.domain}`);
       for (const x of out.policies) {
-        console.log(`  policy ${x.policyId}: ${x.status}, threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`);
+        console.log(
+          `  policy ${x.policyId}: ${x.status}, threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`,
+        );
       }
     }),
   );
 
-task("anchor:audit", "Rebuilds every state root and decisions root from the anchor's events alone and checks them against the chain")
+task(
+  "anchor:audit",
+  "Rebuilds every state root and decisions root from the anchor's events alone and checks them against the chain",
+)
   .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
   .addFlag("json", "machine-readable output")
   .setAction((args: { deployment?: string; json: boolean }, hre) =>
@@ -305,18 +415,27 @@ task("anchor:audit", "Rebuilds every state root and decisions root from the anch
       const p = await import("../src/pipeline");
       const { auditAnchor } = await import("../src/audit");
       const d = p.readDeployment(deploymentFile(hre, args.deployment));
-      const report = await auditAnchor(d.contracts.stateAnchor.address, hre.ethers.provider, { fromBlock: d.contracts.stateAnchor.blockNumber });
+      const report = await auditAnchor(d.contracts.stateAnchor.address, hre.ethers.provider, {
+        fromBlock: d.contracts.stateAnchor.blockNumber,
+      });
       if (args.json) console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
       else {
-        console.log(`audit of ${report.anchor}: ${report.batches.length} batch(es), ${report.decisions} decision(s) (${report.approved} approved), final root ${hex(report.stateRoot)}`);
+        console.log(
+          `audit of ${report.anchor}: ${report.batches.length} batch(es), ${report.decisions} decision(s) (${report.approved} approved), final root ${hex(report.stateRoot)}`,
+        );
         for (const problem of report.problems) console.log(`  PROBLEM: ${problem}`);
-        console.log(report.ok ? "  every root rebuilt from events matches the chain" : `  ${report.problems.length} problem(s)`);
+        console.log(
+          report.ok ? "  every root rebuilt from events matches the chain" : `  ${report.problems.length} problem(s)`,
+        );
       }
       if (!report.ok) throw new HardhatPluginError(PLUGIN, `the audit found ${report.problems.length} problem(s)`);
     }),
   );
 
-task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)")
+task(
+  "anchor:demo",
+  "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)",
+)
   .addOptionalParam("input", "applications file instead of the seeded sample")
   .addOptionalParam("applications", "size of the seeded sample", 12, types.int)
   .addOptionalParam("seed", "seed of the sample (ids and scores; salts always come from the CSPRNG)", 1, types.int)
@@ -324,88 +443,140 @@ task("anchor:demo", "The whole pipeline on the in-process Hardhat network: deplo
   .addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int)
   .addOptionalParam("runsDir", "folder for the demo's run folder", "runs")
   .addFlag("json", "print the summary as JSON")
-  .setAction((args: { input?: string; applications: number; seed: number; threshold: string; concurrency: number; runsDir: string; json: boolean }, hre) =>
-    reported(args.json, async () => {
-      const t0 = Date.now();
-      const p = await import("../src/pipeline");
-      const { deployAnchor } = await import("../src/anchor/deploy");
-      const { toBigInt } = await import("../src/field");
-      const { circuitPaths } = await import("../src/paths");
-      const log = (s: string) => (args.json ? undefined : console.log(s));
-      for (const c of ["policy", "zkvm"] as const) {
-        if (!fs.existsSync(circuitPaths(c, "test").zkey)) {
-          throw new HardhatPluginError(PLUGIN, `the test-profile ${c} circuit is not built: run npm run demo (or npm run build:circuits -- --profile test) first`);
+  .setAction(
+    (
+      args: {
+        input?: string;
+        applications: number;
+        seed: number;
+        threshold: string;
+        concurrency: number;
+        runsDir: string;
+        json: boolean;
+      },
+      hre,
+    ) =>
+      reported(args.json, async () => {
+        const t0 = Date.now();
+        const p = await import("../src/pipeline");
+        const { deployAnchor } = await import("../src/anchor/deploy");
+        const { toBigInt } = await import("../src/field");
+        const { circuitPaths } = await import("../src/paths");
+        const log = (s: string) => (args.json ? undefined : console.log(s));
+        for (const c of ["policy", "zkvm"] as const) {
+          if (!fs.existsSync(circuitPaths(c, "test").zkey)) {
+            throw new HardhatPluginError(
+              PLUGIN,
+              `the test-profile ${c} circuit is not built: run npm run demo (or npm run build:circuits -- --profile test) first`,
+            );
+          }
         }
-      }
-      if (hre.network.name !== "hardhat") log(`note: running on network "${hre.network.name}", not the in-process network`);
-      await hre.run("compile", { quiet: true });
-      log(`deploying verifiers and StateAnchor (test profile) on ${hre.network.name}...`);
-      const deployment = await deployAnchor(hre, { profile: "test", threshold: toBigInt(args.threshold, "--threshold") });
-      const stamp = new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
-      const runsDir = path.resolve(args.runsDir);
-      let input = args.input;
-      if (!input) {
-        fs.mkdirSync(runsDir, { recursive: true, mode: 0o700 });
-        input = path.join(runsDir, `demo-${stamp}-applications.csv`);
-        fs.writeFileSync(input, p.sampleApplicationsCsv(args.applications, args.seed), { mode: 0o600 });
-        log(`sample: ${args.applications} applications (seed ${args.seed}) in ${input}`);
-      }
-      const r = renderer(args.json);
-      const quiet = (e: PipelineEvent) => (args.json ? undefined : r.sink(e));
-      const common = { deployment: "", policyId: deployment.policies.at(-1)!.policyId, json: false, input, run: `demo-${stamp}`, runsDir, newRun: false };
-      const tProve = Date.now();
-      const proved = await (async () => {
-        const opened = await openOrLoad(hre, common, quiet, false);
-        const summary = await p.proveRun(opened.plan, opened.store, { concurrency: args.concurrency || p.defaultConcurrency(), onEvent: quiet, keyId: p.provingKeyId(opened.plan.profile) });
-        return { ...opened, summary };
-      })();
-      const proveMs = Date.now() - tProve;
-      r.stop();
-      const tSubmit = Date.now();
-      const submitted = await p.submitRun(proved.plan, proved.store, proved.anchor, { confirmations: 1, pollMs: 10, onEvent: quiet });
-      const submitMs = Date.now() - tSubmit;
-      const view = await p.readAnchorView(deployment.contracts.stateAnchor.address, hre.ethers.provider);
-      const { auditAnchor } = await import("../src/audit");
-      const audit = await auditAnchor(deployment.contracts.stateAnchor.address, hre.ethers.provider, { fromBlock: deployment.contracts.stateAnchor.blockNumber });
-      const plan = proved.plan;
-      const decisions = plan.batches.reduce((n, b) => n + b.outcome.activeCount, 0);
-      const approved = plan.batches.reduce((n, b) => n + b.applications.filter((_a, i) => (b.outcome.decisionBits >> BigInt(i)) & 1n).length, 0);
-      const summary = {
-        network: hre.network.name,
-        anchor: deployment.contracts.stateAnchor.address,
-        runFolder: proved.store.dir,
-        batches: plan.batches.length,
-        batchSize: plan.batchSize,
-        decisions,
-        approved,
-        denied: decisions - approved,
-        threshold: plan.threshold.toString(),
-        concurrency: args.concurrency || p.defaultConcurrency(),
-        provedBatches: proved.summary.proved,
-        reusedBatches: proved.summary.reused,
-        provingWallMs: proveMs,
-        provingMsPerBatch: proved.summary.proved ? Math.round(proved.summary.batchMs / proved.summary.proved) : 0,
-        batchesPerMinute: proved.summary.proved ? +((proved.summary.proved * 60_000) / proveMs).toFixed(2) : 0,
-        submitMs,
-        attestGas: submitted.gasUsed.toString(),
-        gasPerBatch: submitted.sent ? Number(submitted.gasUsed / BigInt(submitted.sent)) : 0,
-        gasPerDecision: submitted.decisionsSent ? Number(submitted.gasUsed / BigInt(submitted.decisionsSent)) : 0,
-        finalStateRoot: hex(view.stateRoot),
-        finalRootMatchesPlan: view.stateRoot === p.finalRoot(plan),
-        anchorNonce: view.nonce.toString(),
-        decisionCountOnChain: view.decisionCount.toString(),
-        audit: audit.ok ? "ok" : audit.problems,
-        wallMs: Date.now() - t0,
-      };
-      if (args.json) return console.log(JSON.stringify(summary, null, 2));
-      console.log("");
-      console.log(`demo summary (network ${summary.network}, in-process; test-profile circuits with a development-only setup)`);
-      console.log(`  batches           ${summary.batches} of up to ${summary.batchSize} (${summary.decisions} decisions: ${summary.approved} approved, ${summary.denied} denied; threshold ${summary.threshold})`);
-      console.log(`  proving           ${summary.provedBatches} batch(es) proved + verified in ${secs(summary.provingWallMs)} with ${summary.concurrency} worker(s) (${secs(summary.provingMsPerBatch)} per batch in a worker, ${summary.batchesPerMinute} batches/min)`);
-      console.log(`  submission        ${submitted.sent} attest transaction(s) in ${secs(submitMs)}; gas ${summary.attestGas} total, ${summary.gasPerBatch} per batch, ${summary.gasPerDecision} per decision`);
-      console.log(`  final state root  ${summary.finalStateRoot} (nonce ${summary.anchorNonce}, ${summary.decisionCountOnChain} decisions on chain; ${summary.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`);
-      console.log(`  audit             ${audit.ok ? `ok: ${audit.batches.length} batch(es) rebuilt from events, every root matches the chain` : `FAILED: ${audit.problems.join("; ")}`}`);
-      console.log(`  run folder        ${summary.runFolder} (private: scores and salts in receipts.csv)`);
-      console.log(`  wall time         ${secs(summary.wallMs)}`);
-    }),
+        if (hre.network.name !== "hardhat")
+          log(`note: running on network "${hre.network.name}", not the in-process network`);
+        await hre.run("compile", { quiet: true });
+        log(`deploying verifiers and StateAnchor (test profile) on ${hre.network.name}...`);
+        const deployment = await deployAnchor(hre, {
+          profile: "test",
+          threshold: toBigInt(args.threshold, "--threshold"),
+        });
+        const stamp = new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
+        const runsDir = path.resolve(args.runsDir);
+        let input = args.input;
+        if (!input) {
+          fs.mkdirSync(runsDir, { recursive: true, mode: 0o700 });
+          input = path.join(runsDir, `demo-${stamp}-applications.csv`);
+          fs.writeFileSync(input, p.sampleApplicationsCsv(args.applications, args.seed), { mode: 0o600 });
+          log(`sample: ${args.applications} applications (seed ${args.seed}) in ${input}`);
+        }
+        const r = renderer(args.json);
+        const quiet = (e: PipelineEvent) => (args.json ? undefined : r.sink(e));
+        const common = {
+          deployment: "",
+          policyId: deployment.policies.at(-1)!.policyId,
+          json: false,
+          input,
+          run: `demo-${stamp}`,
+          runsDir,
+          newRun: false,
+        };
+        const tProve = Date.now();
+        const proved = await (async () => {
+          const opened = await openOrLoad(hre, common, quiet, false);
+          const summary = await p.proveRun(opened.plan, opened.store, {
+            concurrency: args.concurrency || p.defaultConcurrency(),
+            onEvent: quiet,
+            keyId: p.provingKeyId(opened.plan.profile),
+          });
+          return { ...opened, summary };
+        })();
+        const proveMs = Date.now() - tProve;
+        r.stop();
+        const tSubmit = Date.now();
+        const submitted = await p.submitRun(proved.plan, proved.store, proved.anchor, {
+          confirmations: 1,
+          pollMs: 10,
+          onEvent: quiet,
+        });
+        const submitMs = Date.now() - tSubmit;
+        const view = await p.readAnchorView(deployment.contracts.stateAnchor.address, hre.ethers.provider);
+        const { auditAnchor } = await import("../src/audit");
+        const audit = await auditAnchor(deployment.contracts.stateAnchor.address, hre.ethers.provider, {
+          fromBlock: deployment.contracts.stateAnchor.blockNumber,
+        });
+        const plan = proved.plan;
+        const decisions = plan.batches.reduce((n, b) => n + b.outcome.activeCount, 0);
+        const approved = plan.batches.reduce(
+          (n, b) => n + b.applications.filter((_a, i) => (b.outcome.decisionBits >> BigInt(i)) & 1n).length,
+          0,
+        );
+        const summary = {
+          network: hre.network.name,
+          anchor: deployment.contracts.stateAnchor.address,
+          runFolder: proved.store.dir,
+          batches: plan.batches.length,
+          batchSize: plan.batchSize,
+          decisions,
+          approved,
+          denied: decisions - approved,
+          threshold: plan.threshold.toString(),
+          concurrency: args.concurrency || p.defaultConcurrency(),
+          provedBatches: proved.summary.proved,
+          reusedBatches: proved.summary.reused,
+          provingWallMs: proveMs,
+          provingMsPerBatch: proved.summary.proved ? Math.round(proved.summary.batchMs / proved.summary.proved) : 0,
+          batchesPerMinute: proved.summary.proved ? +((proved.summary.proved * 60_000) / proveMs).toFixed(2) : 0,
+          submitMs,
+          attestGas: submitted.gasUsed.toString(),
+          gasPerBatch: submitted.sent ? Number(submitted.gasUsed / BigInt(submitted.sent)) : 0,
+          gasPerDecision: submitted.decisionsSent ? Number(submitted.gasUsed / BigInt(submitted.decisionsSent)) : 0,
+          finalStateRoot: hex(view.stateRoot),
+          finalRootMatchesPlan: view.stateRoot === p.finalRoot(plan),
+          anchorNonce: view.nonce.toString(),
+          decisionCountOnChain: view.decisionCount.toString(),
+          audit: audit.ok ? "ok" : audit.problems,
+          wallMs: Date.now() - t0,
+        };
+        if (args.json) return console.log(JSON.stringify(summary, null, 2));
+        console.log("");
+        console.log(
+          `demo summary (network ${summary.network}, in-process; test-profile circuits with a development-only setup)`,
+        );
+        console.log(
+          `  batches           ${summary.batches} of up to ${summary.batchSize} (${summary.decisions} decisions: ${summary.approved} approved, ${summary.denied} denied; threshold ${summary.threshold})`,
+        );
+        console.log(
+          `  proving           ${summary.provedBatches} batch(es) proved + verified in ${secs(summary.provingWallMs)} with ${summary.concurrency} worker(s) (${secs(summary.provingMsPerBatch)} per batch in a worker, ${summary.batchesPerMinute} batches/min)`,
+        );
+        console.log(
+          `  submission        ${submitted.sent} attest transaction(s) in ${secs(submitMs)}; gas ${summary.attestGas} total, ${summary.gasPerBatch} per batch, ${summary.gasPerDecision} per decision`,
+        );
+        console.log(
+          `  final state root  ${summary.finalStateRoot} (nonce ${summary.anchorNonce}, ${summary.decisionCountOnChain} decisions on chain; ${summary.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`,
+        );
+        console.log(
+          `  audit             ${audit.ok ? `ok: ${audit.batches.length} batch(es) rebuilt from events, every root matches the chain` : `FAILED: ${audit.problems.join("; ")}`}`,
+        );
+        console.log(`  run folder        ${summary.runFolder} (private: scores and salts in receipts.csv)`);
+        console.log(`  wall time         ${secs(summary.wallMs)}`);
+      }),
   );

@@ -79,7 +79,12 @@ export async function auditAnchor(address: string, provider: Provider, o: AuditO
   const decisions = new Map<bigint, { decisionBits: bigint; commitments: bigint[] }>();
   for (let from = o.fromBlock; from <= head; from += chunk) {
     const to = Math.min(head, from + chunk - 1);
-    const logs = (await c.queryFilter(c.filters.BatchAttested(), from, to)) as unknown as { args: Args; blockNumber: number; transactionHash: string; index: number }[];
+    const logs = (await c.queryFilter(c.filters.BatchAttested(), from, to)) as unknown as {
+      args: Args;
+      blockNumber: number;
+      transactionHash: string;
+      index: number;
+    }[];
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     for (const e of logs) {
       const a = e.args;
@@ -99,7 +104,10 @@ export async function auditAnchor(address: string, provider: Provider, o: AuditO
     }
     for (const l of await c.queryFilter(c.filters.DecisionsAttested(), from, to)) {
       const a = (l as unknown as { args: Args }).args;
-      decisions.set(a.nonce as bigint, { decisionBits: a.decisionBits as bigint, commitments: [...(a.commitments as bigint[])] });
+      decisions.set(a.nonce as bigint, {
+        decisionBits: a.decisionBits as bigint,
+        commitments: [...(a.commitments as bigint[])],
+      });
     }
   }
   for (const e of events) e.decisions = decisions.get(e.nonce);
@@ -119,7 +127,11 @@ export async function auditAnchor(address: string, provider: Provider, o: AuditO
 }
 
 /** The checks of the file header over events already read (pure but for the decisionsRoot view). */
-export async function auditEvents(address: string, events: readonly AttestedEvent[], chain: AnchorSnapshot): Promise<AuditReport> {
+export async function auditEvents(
+  address: string,
+  events: readonly AttestedEvent[],
+  chain: AnchorSnapshot,
+): Promise<AuditReport> {
   const problems: string[] = [];
   let root = genesisRoot(chain.domain);
   let count = 0n;
@@ -133,9 +145,11 @@ export async function auditEvents(address: string, events: readonly AttestedEven
     if (!a.decisions) {
       problems.push(`${where}: no DecisionsAttested event`);
     } else {
-      if (a.decisions.decisionBits !== a.decisionBits) problems.push(`${where}: the two events disagree on decisionBits`);
+      if (a.decisions.decisionBits !== a.decisionBits)
+        problems.push(`${where}: the two events disagree on decisionBits`);
       const dRoot = decisionsRoot(a.policyId, nonce, a.decisions.commitments, a.decisionBits);
-      if (dRoot.toLowerCase() !== a.decisionsRoot.toLowerCase()) problems.push(`${where}: decisions root recomputed from the events differs from the event's`);
+      if (dRoot.toLowerCase() !== a.decisionsRoot.toLowerCase())
+        problems.push(`${where}: decisions root recomputed from the events differs from the event's`);
       if (dRoot.toLowerCase() !== (await chain.decisionsRootOf(nonce)).toLowerCase()) {
         problems.push(`${where}: decisions root differs from the contract's decisionsRoot(${nonce})`);
       }
@@ -168,8 +182,20 @@ export async function auditEvents(address: string, events: readonly AttestedEven
       txHash: a.txHash,
     });
   }
-  if (chain.stateRoot !== root) problems.push(`the contract's stateRoot ${chain.stateRoot} is not the root rebuilt from events ${root}`);
-  if (chain.nonce !== BigInt(events.length)) problems.push(`the contract's nonce ${chain.nonce} is not the number of attested batches ${events.length}`);
-  if (chain.decisionCount !== count) problems.push(`the contract's decisionCount ${chain.decisionCount} is not the sum of activeCount ${count}`);
-  return { ok: problems.length === 0, anchor: address, batches, decisions: count, approved: approvedTotal, stateRoot: root, nonce: chain.nonce, problems };
+  if (chain.stateRoot !== root)
+    problems.push(`the contract's stateRoot ${chain.stateRoot} is not the root rebuilt from events ${root}`);
+  if (chain.nonce !== BigInt(events.length))
+    problems.push(`the contract's nonce ${chain.nonce} is not the number of attested batches ${events.length}`);
+  if (chain.decisionCount !== count)
+    problems.push(`the contract's decisionCount ${chain.decisionCount} is not the sum of activeCount ${count}`);
+  return {
+    ok: problems.length === 0,
+    anchor: address,
+    batches,
+    decisions: count,
+    approved: approvedTotal,
+    stateRoot: root,
+    nonce: chain.nonce,
+    problems,
+  };
 }

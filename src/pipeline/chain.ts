@@ -13,7 +13,16 @@ export interface AnchorView {
   decisionCount: bigint;
   domain: bigint;
   policyCount: bigint;
-  policies: { policyId: bigint; status: string; verifier: string; batchSize: number; methodId: bigint; threshold: bigint; activeFrom: number; retiredFrom: number }[];
+  policies: {
+    policyId: bigint;
+    status: string;
+    verifier: string;
+    batchSize: number;
+    methodId: bigint;
+    threshold: bigint;
+    activeFrom: number;
+    retiredFrom: number;
+  }[];
 }
 
 const STATUS = ["Unknown", "Scheduled", "Active", "Retired"];
@@ -23,7 +32,10 @@ export function anchorContract(address: string, runner: Signer | Provider): Cont
 }
 
 /** Everything anchor:status shows, read at one block. */
-export async function readAnchorView(address: string, provider: Provider): Promise<AnchorView & { blockNumber: number }> {
+export async function readAnchorView(
+  address: string,
+  provider: Provider,
+): Promise<AnchorView & { blockNumber: number }> {
   const c = anchorContract(address, provider);
   const blockTag = await provider.getBlockNumber();
   const o = { blockTag };
@@ -53,10 +65,16 @@ export async function readAnchorView(address: string, provider: Provider): Promi
 
 function asRevert(err: unknown): unknown {
   const decoded = decodeAnchorError(err);
-  if (decoded) return new RevertError({ name: decoded.name, args: Object.values(decoded.args), detail: decoded.message });
+  if (decoded)
+    return new RevertError({ name: decoded.name, args: Object.values(decoded.args), detail: decoded.message });
   const e = err as { code?: string; shortMessage?: string; message?: string };
-  if (e?.code === "CALL_EXCEPTION") return new RevertError({ args: [], detail: e.shortMessage ?? e.message ?? "execution reverted" });
-  if (typeof e?.message === "string" && /reverted|revert/i.test(e.message) && !/socket|timeout|ECONN/i.test(e.message)) {
+  if (e?.code === "CALL_EXCEPTION")
+    return new RevertError({ args: [], detail: e.shortMessage ?? e.message ?? "execution reverted" });
+  if (
+    typeof e?.message === "string" &&
+    /reverted|revert/i.test(e.message) &&
+    !/socket|timeout|ECONN/i.test(e.message)
+  ) {
     return new RevertError({ args: [], detail: e.message.split("\n")[0] });
   }
   return err;

@@ -23,7 +23,8 @@ export class ApplicationsInvalidError extends Error {
 }
 
 export function formatIssue(issue: RowIssue): string {
-  const where = issue.row === 0 ? "header" : `row ${issue.row}${issue.line !== undefined ? ` (line ${issue.line})` : ""}`;
+  const where =
+    issue.row === 0 ? "header" : `row ${issue.row}${issue.line !== undefined ? ` (line ${issue.line})` : ""}`;
   return `${where}${issue.field ? ` ${issue.field}` : ""}: ${issue.reason}`;
 }
 

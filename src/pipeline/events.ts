@@ -1,6 +1,14 @@
 /** Events the pipeline emits; the CLI renders them (progress bar, log lines or JSON lines). */
 export type PipelineEvent =
-  | { type: "run-created"; runId: string; dir: string; batches: number; applications: number; startNonce: string; generatedSalts: number }
+  | {
+      type: "run-created";
+      runId: string;
+      dir: string;
+      batches: number;
+      applications: number;
+      startNonce: string;
+      generatedSalts: number;
+    }
   | { type: "run-loaded"; runId: string; dir: string; batches: number; applications: number; startNonce: string }
   | { type: "prove-start"; total: number; toProve: number; reused: number; concurrency: number }
   | { type: "batch-reused"; index: number }
@@ -12,7 +20,15 @@ export type PipelineEvent =
   | { type: "batch-already-attested"; index: number; nonce: string }
   | { type: "batch-pending"; index: number; nonce: string; txHash?: string }
   | { type: "batch-sent"; index: number; nonce: string; txHash: string; accountNonce: number }
-  | { type: "batch-attested"; index: number; nonce: string; txHash: string; gasUsed: string; blockNumber: number; decisions: number }
+  | {
+      type: "batch-attested";
+      index: number;
+      nonce: string;
+      txHash: string;
+      gasUsed: string;
+      blockNumber: number;
+      decisions: number;
+    }
   | { type: "submit-done"; sent: number; skipped: number; finalNonce: string; finalRoot: string }
   | { type: "retry"; what: string; attempt: number; delayMs: number; message: string };
 

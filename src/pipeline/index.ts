@@ -2,7 +2,16 @@
 export * from "./errors";
 export * from "./types";
 export * from "./events";
-export { parseApplications, readApplications, assignSalts, randomFieldElement, formatFromPath, type ApplicationInput, type SaltedApplication, type InputFormat } from "./input";
+export {
+  parseApplications,
+  readApplications,
+  assignSalts,
+  randomFieldElement,
+  formatFromPath,
+  type ApplicationInput,
+  type SaltedApplication,
+  type InputFormat,
+} from "./input";
 export { planRun, expectedRootAt, finalRoot, expectedPolicySignals, expectedZkvmSignals } from "./plan";
 export { RunStore, type RunManifest, type ManifestBatch, type BatchStatus } from "./store";
 export { proveRun, defaultConcurrency, provingKeyId, type ProveOptions, type ProveSummary } from "./prove";

@@ -69,7 +69,8 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
     const at = { row: raw.row, line: raw.line };
     const report = (field: string | undefined, reason: string) => issues.push({ ...at, field, reason });
     for (const key of Object.keys(raw.values)) {
-      if (!(FIELDS as readonly string[]).includes(key)) report(key, `unknown field "${key}" (expected ${FIELDS.join(", ")})`);
+      if (!(FIELDS as readonly string[]).includes(key))
+        report(key, `unknown field "${key}" (expected ${FIELDS.join(", ")})`);
     }
     for (const key of REQUIRED) if (isBlank(raw.values[key])) report(key, `missing ${key}`);
     const id = isBlank(raw.values.applicantId) ? undefined : integer(raw.values.applicantId);
@@ -102,7 +103,10 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
 }
 
 /** Fills missing salts from a cryptographic RNG (uniform below r, by rejection sampling). */
-export function assignSalts(apps: readonly ApplicationInput[], random: () => bigint = randomFieldElement): SaltedApplication[] {
+export function assignSalts(
+  apps: readonly ApplicationInput[],
+  random: () => bigint = randomFieldElement,
+): SaltedApplication[] {
   return apps.map((a) => ({
     applicantId: a.applicantId,
     score: a.score,
@@ -132,7 +136,10 @@ function checkField(
     return false;
   }
   if (value < 0n || value >= SNARK_SCALAR_FIELD) {
-    report(field, `${field} ${value} is outside the field: it must satisfy 0 <= ${field} < r (BN254 scalar field order)`);
+    report(
+      field,
+      `${field} ${value} is outside the field: it must satisfy 0 <= ${field} < r (BN254 scalar field order)`,
+    );
     return false;
   }
   return true;
@@ -173,14 +180,19 @@ function csvRows(text: string, issues: RowIssue[]): RawRow[] {
   if (records.length === 0) return [];
   const header = records[0].record;
   for (const key of REQUIRED) {
-    if (!header.includes(key)) issues.push({ row: 0, reason: `the header has no "${key}" column (expected ${FIELDS.join(",")})` });
+    if (!header.includes(key))
+      issues.push({ row: 0, reason: `the header has no "${key}" column (expected ${FIELDS.join(",")})` });
   }
   if (issues.length > 0) return [];
   return records.slice(1).map((r, i) => {
     const values: Record<string, unknown> = {};
     const row = i + 1;
     if (r.record.length !== header.length) {
-      issues.push({ row, line: r.info.lines, reason: `has ${r.record.length} column(s), the header has ${header.length}` });
+      issues.push({
+        row,
+        line: r.info.lines,
+        reason: `has ${r.record.length} column(s), the header has ${header.length}`,
+      });
     }
     header.forEach((key, c) => {
       if (c < r.record.length) values[key] = r.record[c];
@@ -199,14 +211,22 @@ function jsonRows(text: string, issues: RowIssue[]): RawRow[] {
   }
   const list = Array.isArray(data) ? data : (data as { applications?: unknown })?.applications;
   if (!Array.isArray(list)) {
-    issues.push({ row: 0, reason: `expected a JSON array of {applicantId, score, salt?} (or {"applications": [...]})` });
+    issues.push({
+      row: 0,
+      reason: `expected a JSON array of {applicantId, score, salt?} (or {"applications": [...]})`,
+    });
     return [];
   }
-  return list.map((entry, i) => {
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      issues.push({ row: i + 1, reason: `expected an object {applicantId, score, salt?}, got ${JSON.stringify(entry)}` });
-      return { row: i + 1, values: { applicantId: undefined, score: undefined, __skip: true } };
-    }
-    return { row: i + 1, values: entry as Record<string, unknown> };
-  }).filter((r) => !(r.values as { __skip?: boolean }).__skip);
+  return list
+    .map((entry, i) => {
+      if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        issues.push({
+          row: i + 1,
+          reason: `expected an object {applicantId, score, salt?}, got ${JSON.stringify(entry)}`,
+        });
+        return { row: i + 1, values: { applicantId: undefined, score: undefined, __skip: true } };
+      }
+      return { row: i + 1, values: entry as Record<string, unknown> };
+    })
+    .filter((r) => !(r.values as { __skip?: boolean }).__skip);
 }

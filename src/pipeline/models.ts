@@ -11,7 +11,12 @@ export function policyModel(profile: Profile): PolicyModel {
     scoreBits: params.scoreBits,
     evaluate(batch, threshold) {
       const o = evaluatePolicy(batch, threshold, params);
-      return { tapeDigest: o.tapeDigest, decisionBits: o.decisionBits, activeCount: Number(o.activeCount), commitments: o.commitments };
+      return {
+        tapeDigest: o.tapeDigest,
+        decisionBits: o.decisionBits,
+        activeCount: Number(o.activeCount),
+        commitments: o.commitments,
+      };
     },
   };
 }

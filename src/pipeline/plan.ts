@@ -19,7 +19,9 @@ export interface PlanInput {
 export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel, now = new Date()): RunPlan {
   const { context } = input;
   if (policy.batchSize !== context.batchSize) {
-    throw new Error(`batch size mismatch: the policy model has ${policy.batchSize}, the run context ${context.batchSize}`);
+    throw new Error(
+      `batch size mismatch: the policy model has ${policy.batchSize}, the run context ${context.batchSize}`,
+    );
   }
   const batches: PlannedBatch[] = [];
   let prevRoot = input.start.root;
@@ -66,10 +68,7 @@ export function finalRoot(plan: RunPlan): bigint {
   return plan.batches.length ? plan.batches[plan.batches.length - 1].newRoot : plan.startRoot;
 }
 
-function fingerprint(
-  context: RunContext,
-  b: Omit<PlannedBatch, "fingerprint" | "index">,
-): string {
+function fingerprint(context: RunContext, b: Omit<PlannedBatch, "fingerprint" | "index">): string {
   const canonical = JSON.stringify(
     {
       chainId: context.chainId,
@@ -99,5 +98,15 @@ export function expectedPolicySignals(batch: PlannedBatch, threshold: bigint): b
 
 export function expectedZkvmSignals(plan: RunContext, batch: PlannedBatch): bigint[] {
   const o = batch.outcome;
-  return [plan.methodId, o.tapeDigest, plan.domain, batch.prevRoot, batch.nonce, plan.threshold, 2n, o.decisionBits, BigInt(o.activeCount)];
+  return [
+    plan.methodId,
+    o.tapeDigest,
+    plan.domain,
+    batch.prevRoot,
+    batch.nonce,
+    plan.threshold,
+    2n,
+    o.decisionBits,
+    BigInt(o.activeCount),
+  ];
 }

@@ -59,7 +59,12 @@ export async function runPool(jobs: readonly PoolJob[], options: PoolOptions): P
           return;
         }
         options.onStart?.(item.job.index);
-        send({ type: "prove", job: item.job, expectedPolicySignals: item.expectedPolicySignals, expectedZkvmSignals: item.expectedZkvmSignals });
+        send({
+          type: "prove",
+          job: item.job,
+          expectedPolicySignals: item.expectedPolicySignals,
+          expectedZkvmSignals: item.expectedZkvmSignals,
+        });
       };
       child.on("message", (msg: WorkerReply) => {
         void (async () => {
@@ -79,7 +84,8 @@ export async function runPool(jobs: readonly PoolJob[], options: PoolOptions): P
       });
       child.on("exit", (code, signal) => {
         exited = true;
-        if (!closing) failures.push({ index: -1, message: `a prover worker exited unexpectedly (code ${code}, signal ${signal})` });
+        if (!closing)
+          failures.push({ index: -1, message: `a prover worker exited unexpectedly (code ${code}, signal ${signal})` });
         resolve();
       });
       send({ type: "init", proverModule: options.proverModule });

@@ -56,7 +56,11 @@ export function proveJob(plan: RunPlan, b: PlannedBatch): ProveJob {
     prevRoot: b.prevRoot.toString(),
     nonce: b.nonce.toString(),
     methodId: plan.methodId.toString(),
-    applications: b.applications.map((a) => ({ applicantId: a.applicantId.toString(), score: a.score.toString(), salt: a.salt.toString() })),
+    applications: b.applications.map((a) => ({
+      applicantId: a.applicantId.toString(),
+      score: a.score.toString(),
+      salt: a.salt.toString(),
+    })),
   };
 }
 
@@ -72,7 +76,8 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
       reused++;
       emit({ type: "batch-reused", index: b.index });
       const entry = store.readManifest().batches[b.index];
-      if (entry.status === "planned") store.updateBatch(b.index, { status: "proved", proofFile: relative(store, b.index) });
+      if (entry.status === "planned")
+        store.updateBatch(b.index, { status: "proved", proofFile: relative(store, b.index) });
       continue;
     }
     if (fs.existsSync(store.batchFile(b.index))) emit({ type: "batch-stale", index: b.index });
@@ -90,7 +95,10 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
     onStart: (index) => emit({ type: "batch-proving", index }),
     onProved: (index, proofs, ms) => {
       const b = plan.batches[index];
-      store.saveBatch({ ...storedBatch(plan, b, proofs, ms), ...(options.keyId !== undefined ? { keyId: options.keyId } : {}) });
+      store.saveBatch({
+        ...storedBatch(plan, b, proofs, ms),
+        ...(options.keyId !== undefined ? { keyId: options.keyId } : {}),
+      });
       store.updateBatch(index, { status: "proved", proofFile: relative(store, index) });
       batchMs += ms;
       emit({ type: "batch-proved", index, ms, policyMs: proofs.policyMs, zkvmMs: proofs.zkvmMs });

@@ -31,7 +31,14 @@ export function isTransient(err: unknown): boolean {
   for (let depth = 0; e && typeof e === "object" && !seen.has(e) && depth < 8; depth++) {
     seen.add(e);
     if (e instanceof RevertError) return false;
-    const o = e as { code?: unknown; message?: unknown; cause?: unknown; error?: unknown; parent?: unknown; number?: unknown };
+    const o = e as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      error?: unknown;
+      parent?: unknown;
+      number?: unknown;
+    };
     if (typeof o.code === "string" && TRANSIENT_CODES.has(o.code)) return true;
     if (typeof o.number === "number" && (o.number === 108 || o.number === 110)) return true; // Hardhat HH108/HH110
     if (typeof o.message === "string" && TRANSIENT_TEXT.test(o.message)) return true;
@@ -59,12 +66,20 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, options: 
     } catch (err) {
       if (!isTransient(err) || attempt >= options.attempts) {
         if (isTransient(err)) {
-          throw new Error(`${what}: still failing after ${attempt} attempts (${(err as Error).message}); check the RPC endpoint and run again: the run resumes where it stopped`, { cause: err });
+          throw new Error(
+            `${what}: still failing after ${attempt} attempts (${(err as Error).message}); check the RPC endpoint and run again: the run resumes where it stopped`,
+            { cause: err },
+          );
         }
         throw err;
       }
       const delayMs = Math.min(options.maxMs, options.baseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
-      options.onRetry?.({ what, attempt, delayMs: Math.round(delayMs), message: (err as Error).message ?? String(err) });
+      options.onRetry?.({
+        what,
+        attempt,
+        delayMs: Math.round(delayMs),
+        message: (err as Error).message ?? String(err),
+      });
       await (options.sleep ?? sleep)(delayMs);
     }
   }

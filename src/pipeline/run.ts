@@ -37,7 +37,12 @@ export interface OpenedRun {
 }
 
 export function defaultRunId(inputFile: string, fileSha256: string, ctx: RunContext): string {
-  const base = path.basename(inputFile).replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "run";
+  const base =
+    path
+      .basename(inputFile)
+      .replace(/\.[^.]*$/, "")
+      .replace(/[^A-Za-z0-9_-]/g, "_")
+      .slice(0, 40) || "run";
   const key = crypto
     .createHash("sha256")
     .update([fileSha256, ctx.chainId, ctx.anchor.toLowerCase(), ctx.policyId, ctx.threshold, ctx.profile].join("|"))
@@ -50,12 +55,20 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   const bytes = fs.readFileSync(o.input);
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
   let runId = o.runId ?? defaultRunId(o.input, sha256, o.context);
-  if (o.newRun && !o.runId) runId += "-" + new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
+  if (o.newRun && !o.runId)
+    runId += "-" + new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
   const store = new RunStore(path.join(o.runsDir, runId));
   if (store.exists() && !o.newRun) {
     const plan = store.loadPlan();
     checkSameRun(plan, sha256, o.context, store.dir);
-    emit({ type: "run-loaded", runId, dir: store.dir, batches: plan.batches.length, applications: countApps(plan), startNonce: plan.startNonce.toString() });
+    emit({
+      type: "run-loaded",
+      runId,
+      dir: store.dir,
+      batches: plan.batches.length,
+      applications: countApps(plan),
+      startNonce: plan.startNonce.toString(),
+    });
     return { plan, store, created: false };
   }
   if (store.exists()) throw new RunMismatchError(`run folder ${store.dir} already exists; choose another --run id`);
@@ -63,7 +76,11 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   const inputs = readApplications(o.input, { scoreBits: o.policy.scoreBits });
   const applications = assignSalts(inputs, o.random);
   const start = await o.readStart();
-  const plan = planRun({ runId, source: { file: path.resolve(o.input), sha256 }, context: o.context, start, applications }, o.policy, o.state);
+  const plan = planRun(
+    { runId, source: { file: path.resolve(o.input), sha256 }, context: o.context, start, applications },
+    o.policy,
+    o.state,
+  );
   store.create(plan, applications);
   emit({
     type: "run-created",
@@ -90,8 +107,11 @@ function checkSameRun(plan: RunPlan, sha256: string, ctx: RunContext, dir: strin
   if (plan.methodId !== ctx.methodId) diffs.push(`method ID ${plan.methodId} vs ${ctx.methodId}`);
   if (plan.threshold !== ctx.threshold) diffs.push(`threshold ${plan.threshold} vs ${ctx.threshold}`);
   if (plan.domain !== ctx.domain) diffs.push(`domain ${plan.domain} vs ${ctx.domain}`);
-  if (plan.profile !== ctx.profile || plan.batchSize !== ctx.batchSize) diffs.push(`profile ${plan.profile}/${plan.batchSize} vs ${ctx.profile}/${ctx.batchSize}`);
+  if (plan.profile !== ctx.profile || plan.batchSize !== ctx.batchSize)
+    diffs.push(`profile ${plan.profile}/${plan.batchSize} vs ${ctx.profile}/${ctx.batchSize}`);
   if (diffs.length) {
-    throw new RunMismatchError(`run ${plan.runId} in ${dir} was planned for something else (${diffs.join("; ")}); use --new-run or another --run id`);
+    throw new RunMismatchError(
+      `run ${plan.runId} in ${dir} was planned for something else (${diffs.join("; ")}); use --new-run or another --run id`,
+    );
   }
 }

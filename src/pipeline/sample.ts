@@ -15,7 +15,8 @@ export function mulberry32(seed: number): () => number {
 
 /** CSV text (applicantId,score) of `count` applications with scores in [minScore, maxScore]. */
 export function sampleApplicationsCsv(count: number, seed: number, minScore = 300, maxScore = 850): string {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`the sample needs at least one application, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`the sample needs at least one application, got ${count}`);
   const rnd = mulberry32(seed);
   const lines = ["applicantId,score"];
   const ids = new Set<number>();

@@ -18,7 +18,11 @@ export function createProver(): Prover {
   const raw = new Map<number, Raw>();
   return {
     async prove(job: ProveJob): Promise<BatchProofs> {
-      const batch = job.applications.map((a) => ({ applicantId: BigInt(a.applicantId), score: BigInt(a.score), salt: BigInt(a.salt) }));
+      const batch = job.applications.map((a) => ({
+        applicantId: BigInt(a.applicantId),
+        score: BigInt(a.score),
+        salt: BigInt(a.salt),
+      }));
       const threshold = BigInt(job.threshold);
       const t0 = Date.now();
       const policy = await provePolicy(batch, threshold, { profile: job.profile });

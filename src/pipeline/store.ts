@@ -65,7 +65,12 @@ export class RunStore {
       version: 1,
       runId: plan.runId,
       updatedAt: new Date().toISOString(),
-      batches: plan.batches.map((b) => ({ index: b.index, nonce: b.nonce.toString(), fingerprint: b.fingerprint, status: "planned" })),
+      batches: plan.batches.map((b) => ({
+        index: b.index,
+        nonce: b.nonce.toString(),
+        fingerprint: b.fingerprint,
+        status: "planned",
+      })),
     });
   }
 
@@ -113,7 +118,16 @@ function receiptsCsv(plan: RunPlan, applications: readonly SaltedApplication[]):
   for (const b of plan.batches) {
     b.applications.forEach((a, slot) => {
       lines.push(
-        [a.applicantId, a.score, a.salt, generated.get(a.applicantId) ? "yes" : "no", b.outcome.commitments[slot], b.index, slot, b.nonce].join(","),
+        [
+          a.applicantId,
+          a.score,
+          a.salt,
+          generated.get(a.applicantId) ? "yes" : "no",
+          b.outcome.commitments[slot],
+          b.index,
+          slot,
+          b.nonce,
+        ].join(","),
       );
     });
   }
@@ -136,7 +150,11 @@ export function planFromJson(j: Json): RunPlan {
       prevRoot: big(b.prevRoot),
       newRoot: big(b.newRoot),
       fingerprint: b.fingerprint as string,
-      applications: (b.applications as Json[]).map((a) => ({ applicantId: big(a.applicantId), score: big(a.score), salt: big(a.salt) })),
+      applications: (b.applications as Json[]).map((a) => ({
+        applicantId: big(a.applicantId),
+        score: big(a.score),
+        salt: big(a.salt),
+      })),
       outcome: {
         tapeDigest: big(o.tapeDigest),
         decisionBits: big(o.decisionBits),

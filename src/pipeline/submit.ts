@@ -16,7 +16,15 @@ import { expectedRootAt, finalRoot } from "./plan";
 import { DEFAULT_RETRY, isTransient, sleep, withRetry, type RetryOptions } from "./retry";
 import type { RunStore } from "./store";
 import type { EventSink } from "./events";
-import { RevertError, type AnchorClient, type AttestCall, type PlannedBatch, type RunPlan, type StoredBatch, type TxReceiptInfo } from "./types";
+import {
+  RevertError,
+  type AnchorClient,
+  type AttestCall,
+  type PlannedBatch,
+  type RunPlan,
+  type StoredBatch,
+  type TxReceiptInfo,
+} from "./types";
 
 export interface SubmitOptions {
   confirmations?: number;
@@ -56,7 +64,12 @@ export function attestCall(plan: RunPlan, stored: StoredBatch): AttestCall {
 
 const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
 
-export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorClient, options: SubmitOptions = {}): Promise<SubmitSummary> {
+export async function submitRun(
+  plan: RunPlan,
+  store: RunStore,
+  client: AnchorClient,
+  options: SubmitOptions = {},
+): Promise<SubmitSummary> {
   const emit: EventSink = options.onEvent ?? (() => {});
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry, onRetry: (i) => emit({ type: "retry", ...i }) };
   const confirmations = options.confirmations ?? 1;
@@ -68,7 +81,10 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
   // Every proof must exist before anything is sent: a gap would stall the chain mid-run.
   const proofs = plan.batches.map((b) => {
     const stored = store.loadBatch(b);
-    if (!stored) throw new Error(`batch ${b.index} (nonce ${b.nonce}) has no proof matching the plan in ${store.dir}; run anchor:prove first`);
+    if (!stored)
+      throw new Error(
+        `batch ${b.index} (nonce ${b.nonce}) has no proof matching the plan in ${store.dir}; run anchor:prove first`,
+      );
     return stored;
   });
 
@@ -86,7 +102,9 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
   while (i < plan.batches.length) {
     const b = plan.batches[i];
     if (++rounds > plan.batches.length * 4 + retry.attempts * 4) {
-      throw new Error(`submission is not making progress at batch ${i} (nonce ${b.nonce}); check the RPC endpoint and the account, then run again`);
+      throw new Error(
+        `submission is not making progress at batch ${i} (nonce ${b.nonce}); check the RPC endpoint and the account, then run again`,
+      );
     }
     const state = await r("read anchor state", () => client.readState());
     if (state.nonce < plan.startNonce) {
@@ -94,7 +112,11 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
     }
     const expected = expectedRootAt(plan, state.nonce);
     if (expected === undefined) {
-      throw diverged(state.nonce, state.root, `this run ends at nonce ${plan.startNonce + BigInt(plan.batches.length)} (another submitter?)`);
+      throw diverged(
+        state.nonce,
+        state.root,
+        `this run ends at nonce ${plan.startNonce + BigInt(plan.batches.length)} (another submitter?)`,
+      );
     }
     if (expected !== state.root) {
       throw diverged(state.nonce, state.root, `the plan expects root ${hex(expected)} at that nonce`);
@@ -117,9 +139,18 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
     const after = await r("read anchor state", () => client.readState());
     if (after.nonce === b.nonce) continue; // rolled back before we looked: go round again
     if (after.nonce < b.nonce + 1n || expectedRootAt(plan, after.nonce) !== after.root) {
-      throw diverged(after.nonce, after.root, `after batch ${i} the plan expects nonce ${b.nonce + 1n} with root ${hex(b.newRoot)}`);
+      throw diverged(
+        after.nonce,
+        after.root,
+        `after batch ${i} the plan expects nonce ${b.nonce + 1n} with root ${hex(b.newRoot)}`,
+      );
     }
-    store.updateBatch(i, { status: "attested", txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
+    store.updateBatch(i, {
+      status: "attested",
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      gasUsed: receipt.gasUsed.toString(),
+    });
     emit({
       type: "batch-attested",
       index: i,
@@ -138,8 +169,15 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
   const last = await r("read anchor state", () => client.readState());
   summary.finalNonce = last.nonce;
   summary.finalRoot = last.root;
-  if (last.root !== finalRoot(plan)) throw diverged(last.nonce, last.root, `the plan ends with root ${hex(finalRoot(plan))}`);
-  emit({ type: "submit-done", sent: summary.sent, skipped: summary.skipped, finalNonce: last.nonce.toString(), finalRoot: hex(last.root) });
+  if (last.root !== finalRoot(plan))
+    throw diverged(last.nonce, last.root, `the plan ends with root ${hex(finalRoot(plan))}`);
+  emit({
+    type: "submit-done",
+    sent: summary.sent,
+    skipped: summary.skipped,
+    finalNonce: last.nonce.toString(),
+    finalRoot: hex(last.root),
+  });
   return summary;
 
   /**
@@ -172,7 +210,12 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
       hash = await client.send(call, accountNonce);
     } catch (err) {
       if (err instanceof RevertError) throw asRevert(b, err);
-      if (isTransient(err) || /already known|nonce too low|replacement transaction underpriced|nonce has already been used/i.test(String((err as Error).message))) {
+      if (
+        isTransient(err) ||
+        /already known|nonce too low|replacement transaction underpriced|nonce has already been used/i.test(
+          String((err as Error).message),
+        )
+      ) {
         // It may have reached the node: find out from the chain rather than sending twice.
         emit({ type: "retry", what: "send attest", attempt: 1, delayMs: pollMs, message: (err as Error).message });
         await sleep(pollMs);
@@ -197,7 +240,11 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
   }
 
   /** A transaction recorded as sent by an earlier attempt: wait for it, or say it must be sent again. */
-  async function awaitEarlier(b: PlannedBatch, txHash: string | undefined, accountNonce: number): Promise<TxReceiptInfo | "retry" | "resend"> {
+  async function awaitEarlier(
+    b: PlannedBatch,
+    txHash: string | undefined,
+    accountNonce: number,
+  ): Promise<TxReceiptInfo | "retry" | "resend"> {
     if (txHash) {
       const rec = await r("get receipt", () => client.receipt(txHash));
       if (rec) {
@@ -242,6 +289,7 @@ export async function submitRun(plan: RunPlan, store: RunStore, client: AnchorCl
 }
 
 function asRevert(b: PlannedBatch, err: unknown): Error {
-  if (err instanceof RevertError) return new AnchorRevertError(b.index, err.revert.name, err.revert.args, err.revert.detail);
+  if (err instanceof RevertError)
+    return new AnchorRevertError(b.index, err.revert.name, err.revert.args, err.revert.detail);
   return err as Error;
 }

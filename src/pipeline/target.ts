@@ -13,7 +13,9 @@ import type { PolicyModel, RunContext } from "./types";
 
 export function readDeployment(file: string): DeploymentManifest {
   if (!fs.existsSync(file)) {
-    throw new Error(`no deployment manifest at ${file}: deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>`);
+    throw new Error(
+      `no deployment manifest at ${file}: deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>`,
+    );
   }
   return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
 }
@@ -33,25 +35,39 @@ export async function resolveTarget(o: TargetOptions): Promise<{ context: RunCon
   const address = d.contracts.stateAnchor.address;
   const chainId = (await o.provider.getNetwork()).chainId;
   if (chainId.toString() !== d.chainId) {
-    throw new Error(`the deployment manifest is for chain ${d.chainId} but the network is chain ${chainId}: use the matching --network or --deployment`);
+    throw new Error(
+      `the deployment manifest is for chain ${d.chainId} but the network is chain ${chainId}: use the matching --network or --deployment`,
+    );
   }
   if ((await o.provider.getCode(address)) === "0x") {
-    throw new Error(`no contract at ${address} (the StateAnchor of the deployment manifest) on chain ${chainId}: the node was reset? deploy again`);
+    throw new Error(
+      `no contract at ${address} (the StateAnchor of the deployment manifest) on chain ${chainId}: the node was reset? deploy again`,
+    );
   }
   const anchor = anchorContract(address, o.provider);
   const policyId = o.policyId ?? BigInt(d.policies.at(-1)?.policyId ?? 0);
   if (policyId < 1n) throw new Error("the deployment manifest records no policy: pass --policy-id");
-  const [domain, p, status] = await Promise.all([anchor.domain(), anchor.policy(policyId), anchor.policyStatus(policyId)]);
+  const [domain, p, status] = await Promise.all([
+    anchor.domain(),
+    anchor.policy(policyId),
+    anchor.policyStatus(policyId),
+  ]);
   if (BigInt(domain) !== anchorDomain(chainId, address)) {
-    throw new Error(`the anchor's domain ${domain} is not the one derived from chain ${chainId} and ${address}: not a StateAnchor of this version`);
+    throw new Error(
+      `the anchor's domain ${domain} is not the one derived from chain ${chainId} and ${address}: not a StateAnchor of this version`,
+    );
   }
   if (Number(status) === 0) throw new Error(`policy ${policyId} is not registered at ${address}: check --policy-id`);
   const policy = o.policy(d.profile);
   if (Number(p.batchSize) !== policy.batchSize) {
-    throw new Error(`policy ${policyId} takes batches of ${p.batchSize} but the ${d.profile} build proves batches of ${policy.batchSize}: build the matching profile`);
+    throw new Error(
+      `policy ${policyId} takes batches of ${p.batchSize} but the ${d.profile} build proves batches of ${policy.batchSize}: build the matching profile`,
+    );
   }
   if (BigInt(p.methodId) !== o.guestMethodId) {
-    throw new Error(`policy ${policyId} expects guest method ${p.methodId} but guests/loan-attest.asm has method ${o.guestMethodId}: use the guest the policy was registered with`);
+    throw new Error(
+      `policy ${policyId} expects guest method ${p.methodId} but guests/loan-attest.asm has method ${o.guestMethodId}: use the guest the policy was registered with`,
+    );
   }
   return {
     policy,

@@ -25,19 +25,28 @@ export async function proveAndCheck(
   expectedZkvmSignals: readonly string[],
 ): Promise<BatchProofs> {
   const proofs = await prover.prove(job);
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => BigInt(x) === BigInt(b[i]));
+  const same = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && a.every((x, i) => BigInt(x) === BigInt(b[i]));
   if (!same(proofs.policyPublicSignals, expectedPolicySignals)) {
-    throw new Error(`batch ${job.index}: the policy proof's public signals differ from the plan (stale build or wrong threshold?)`);
+    throw new Error(
+      `batch ${job.index}: the policy proof's public signals differ from the plan (stale build or wrong threshold?)`,
+    );
   }
   if (!same(proofs.zkvmPublicSignals, expectedZkvmSignals)) {
-    throw new Error(`batch ${job.index}: the zkVM proof's public signals differ from the plan (stale build or wrong guest?)`);
+    throw new Error(
+      `batch ${job.index}: the zkVM proof's public signals differ from the plan (stale build or wrong guest?)`,
+    );
   }
   if (proofs.policyProof.length !== 24 || proofs.zkvmProof.length !== 8) {
-    throw new Error(`batch ${job.index}: expected 24 policy and 8 zkVM proof words, got ${proofs.policyProof.length} and ${proofs.zkvmProof.length}`);
+    throw new Error(
+      `batch ${job.index}: expected 24 policy and 8 zkVM proof words, got ${proofs.policyProof.length} and ${proofs.zkvmProof.length}`,
+    );
   }
   const ok = await prover.verify(job, proofs);
   if (!ok.policy || !ok.zkvm) {
-    throw new Error(`batch ${job.index}: local verification failed (policy ${ok.policy ? "ok" : "REJECTED"}, zkVM ${ok.zkvm ? "ok" : "REJECTED"}); nothing was stored`);
+    throw new Error(
+      `batch ${job.index}: local verification failed (policy ${ok.policy ? "ok" : "REJECTED"}, zkVM ${ok.zkvm ? "ok" : "REJECTED"}); nothing was stored`,
+    );
   }
   return proofs;
 }

@@ -21,8 +21,12 @@ const BAD_CSV = path.join(REPO_ROOT, "test", "fixtures", "applications-bad.csv")
 const DEPLOYMENT = path.join(REPO_ROOT, "deployments", "e2e.json");
 
 const ofType = (r: CliResult, type: string) => r.events.filter((e) => e.type === type);
-const indexes = (r: CliResult, type: string) => ofType(r, type).map((e) => e.index as number).sort();
-const explain = (r: CliResult) => `exit ${r.code} ${r.signal ?? ""}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`;
+const indexes = (r: CliResult, type: string) =>
+  ofType(r, type)
+    .map((e) => e.index as number)
+    .sort();
+const explain = (r: CliResult) =>
+  `exit ${r.code} ${r.signal ?? ""}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`;
 
 describe("end to end on anvil: real proofs, CLI killed and resumed", function () {
   this.timeout(1_200_000);
@@ -46,21 +50,28 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const f = store().batchFile(i);
     return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as StoredBatch) : undefined;
   };
-  const cli = (args: string[], extraEnv: Record<string, string> = {}, killWhen?: (e: Record<string, unknown>) => boolean) =>
-    runCli([...args, "--network", "e2e", "--runs-dir", runsDir, "--json"], { ...env, ...extraEnv }, killWhen);
+  const cli = (
+    args: string[],
+    extraEnv: Record<string, string> = {},
+    killWhen?: (e: Record<string, unknown>) => boolean,
+  ) => runCli([...args, "--network", "e2e", "--runs-dir", runsDir, "--json"], { ...env, ...extraEnv }, killWhen);
   const chainNonce = async () => BigInt(await anchor.nonce());
 
   before(async function () {
     for (const c of ["policy", "zkvm"] as const) {
       const zkey = circuitPaths(c, "test").zkey;
-      if (!fs.existsSync(zkey)) throw new Error(`${zkey} is missing: build the test circuits first (npm run build:circuits -- --profile test)`);
+      if (!fs.existsSync(zkey))
+        throw new Error(`${zkey} is missing: build the test circuits first (npm run build:circuits -- --profile test)`);
     }
     node = await startAnvil();
     env = { ZKLA_E2E_RPC_URL: node.url, ZKLA_E2E_PRIVATE_KEY: ANVIL_KEY };
     runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-e2e-runs-"));
     fs.rmSync(runsDir, { recursive: true });
     fs.rmSync(DEPLOYMENT, { force: true });
-    const deployed = await runCli(["anchor:deploy", "--network", "e2e", "--profile", "test", "--threshold", "600"], env);
+    const deployed = await runCli(
+      ["anchor:deploy", "--network", "e2e", "--profile", "test", "--threshold", "600"],
+      env,
+    );
     expect(deployed.code, explain(deployed)).to.equal(0);
     const manifest = JSON.parse(fs.readFileSync(DEPLOYMENT, "utf8"));
     anchorAddress = manifest.contracts.stateAnchor.address;
@@ -83,7 +94,9 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const err = ofType(r, "error")[0] as { name: string; issues: { row: number; reason: string }[] };
     expect(err.name).to.equal("ApplicationsInvalidError");
     expect(err.issues.map((i) => i.row)).to.deep.equal([2, 3, 4, 5, 6, 7]);
-    expect(err.issues.map((i) => i.reason).join("\n")).to.match(/missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*outside the field[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/);
+    expect(err.issues.map((i) => i.reason).join("\n")).to.match(
+      /missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*outside the field[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/,
+    );
     expect(r.stderr).to.contain("6 invalid row(s); nothing was proven or sent");
     expect(fs.existsSync(runsDir), "no run folder").to.equal(false);
     expect(await chainNonce()).to.equal(0n);
@@ -103,7 +116,9 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
   });
 
   it("resume: the finished proof is reused, the rest proven; killed right after the first submission", async () => {
-    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "2"], { ZKLA_CRASH_AFTER: "batch-attested:1" });
+    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "2"], {
+      ZKLA_CRASH_AFTER: "batch-attested:1",
+    });
     expect(r.signal, explain(r)).to.equal("SIGKILL");
     expect(ofType(r, "run-loaded")).to.have.length(1);
     expect(indexes(r, "batch-reused")).to.deep.equal([0]);
@@ -160,7 +175,11 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     expect(logs.map((l) => (l as unknown as { args: { nonce: bigint } }).args.nonce)).to.deep.equal([0n, 1n, 2n]);
     logs.forEach((l, i) => {
       const a = (l as unknown as { args: { prevRoot: bigint; newRoot: bigint; decisionBits: bigint } }).args;
-      expect([a.prevRoot, a.newRoot, a.decisionBits]).to.deep.equal([p.batches[i].prevRoot, p.batches[i].newRoot, p.batches[i].outcome.decisionBits]);
+      expect([a.prevRoot, a.newRoot, a.decisionBits]).to.deep.equal([
+        p.batches[i].prevRoot,
+        p.batches[i].newRoot,
+        p.batches[i].outcome.decisionBits,
+      ]);
     });
     // No duplicate was ever sent: every attest transaction on the chain succeeded.
     const head = await provider.getBlockNumber();
@@ -179,7 +198,11 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     expect(attestTxs).to.equal(3);
     // No proof was ever regenerated.
     for (const [i, at] of provedAt) expect(stored(i)!.provedAt, `batch ${i}`).to.equal(at);
-    expect(store().readManifest().batches.map((b) => b.status)).to.deep.equal(["attested", "attested", "attested"]);
+    expect(
+      store()
+        .readManifest()
+        .batches.map((b) => b.status),
+    ).to.deep.equal(["attested", "attested", "attested"]);
 
     const status = await runCli(["anchor:status", "--network", "e2e", "--json"], env);
     expect(status.code, explain(status)).to.equal(0);

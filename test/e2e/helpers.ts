@@ -20,7 +20,11 @@ export async function freePort(): Promise<number> {
 }
 
 export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -34,7 +38,9 @@ export interface Node {
 export async function startAnvil(): Promise<Node> {
   const port = await freePort();
   const bin = path.join(REPO_ROOT, "node_modules", ".bin", process.platform === "win32" ? "anvil.cmd" : "anvil");
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;
@@ -73,7 +79,11 @@ export interface CliResult {
  * Runs `hardhat <args>` in the repository. `killWhen` SIGKILLs the child (from outside) as soon as a
  * JSON event satisfies it.
  */
-export function runCli(args: string[], env: Record<string, string>, killWhen?: (e: Record<string, unknown>) => boolean): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  killWhen?: (e: Record<string, unknown>) => boolean,
+): Promise<CliResult> {
   const cli = require.resolve("hardhat/internal/cli/cli.js");
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [cli, ...args], {

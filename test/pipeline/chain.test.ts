@@ -41,7 +41,9 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
     const Mock = await ethers.getContractFactory("MockVerifier");
     policyMock = (await Mock.deploy()) as unknown as Contract;
     const zkvmMock = await Mock.deploy();
-    const a = await (await ethers.getContractFactory("StateAnchor")).deploy(await zkvmMock.getAddress(), admin.address, 0, 0);
+    const a = await (
+      await ethers.getContractFactory("StateAnchor")
+    ).deploy(await zkvmMock.getAddress(), admin.address, 0, 0);
     deployBlock = (await a.deploymentTransaction()!.wait())!.blockNumber;
     anchor = a as unknown as Contract;
     await (await anchor.grantRole(await anchor.POLICY_ADMIN_ROLE(), admin.address)).wait();
@@ -58,21 +60,51 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
 
   async function run(input: string, newRun = false) {
     const [signer] = await ethers.getSigners();
-    const { context, policy } = await resolveTarget({ deployment, provider: ethers.provider, policy: policyModel, guestMethodId: METHOD_ID });
+    const { context, policy } = await resolveTarget({
+      deployment,
+      provider: ethers.provider,
+      policy: policyModel,
+      guestMethodId: METHOD_ID,
+    });
     const client = new EthersAnchorClient(context.anchor, signer, ethers.provider);
-    const opened = await openRun({ input, context, policy, state: anchorStateModel, readStart: () => client.readState(), runsDir: dir, newRun });
+    const opened = await openRun({
+      input,
+      context,
+      policy,
+      state: anchorStateModel,
+      readStart: () => client.readState(),
+      runsDir: dir,
+      newRun,
+    });
     await proveRun(opened.plan, opened.store, { concurrency: 2, proverModule: FAKE_PROVER });
     return { ...opened, client };
   }
 
   it("resolves the target from the manifest and the chain, and refuses a mismatch", async () => {
-    const { context } = await resolveTarget({ deployment, provider: ethers.provider, policy: policyModel, guestMethodId: METHOD_ID });
-    expect(context).to.include({ policyId: 1n, methodId: METHOD_ID, threshold: THRESHOLD, batchSize: 4, profile: "test" });
+    const { context } = await resolveTarget({
+      deployment,
+      provider: ethers.provider,
+      policy: policyModel,
+      guestMethodId: METHOD_ID,
+    });
+    expect(context).to.include({
+      policyId: 1n,
+      methodId: METHOD_ID,
+      threshold: THRESHOLD,
+      batchSize: 4,
+      profile: "test",
+    });
     await resolveTarget({ deployment, provider: ethers.provider, policy: policyModel, guestMethodId: 1n }).then(
       () => expect.fail(),
-      (e: Error) => expect(e.message).to.match(/policy 1 expects guest method 4242 but guests\/loan-attest\.asm has method 1/),
+      (e: Error) =>
+        expect(e.message).to.match(/policy 1 expects guest method 4242 but guests\/loan-attest\.asm has method 1/),
     );
-    await resolveTarget({ deployment: { ...deployment, chainId: "5" }, provider: ethers.provider, policy: policyModel, guestMethodId: METHOD_ID }).then(
+    await resolveTarget({
+      deployment: { ...deployment, chainId: "5" },
+      provider: ethers.provider,
+      policy: policyModel,
+      guestMethodId: METHOD_ID,
+    }).then(
       () => expect.fail(),
       (e: Error) => expect(e.message).to.match(/manifest is for chain 5 but the network is chain 31337/),
     );
@@ -80,7 +112,10 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
 
   it("attests three batches; the planned roots are the contract's; the audit rebuilds them from events", async () => {
     const input = path.join(dir, "apps.csv");
-    fs.writeFileSync(input, "applicantId,score\n" + Array.from({ length: 10 }, (_, i) => `${i + 1},${550 + 10 * i}`).join("\n") + "\n");
+    fs.writeFileSync(
+      input,
+      "applicantId,score\n" + Array.from({ length: 10 }, (_, i) => `${i + 1},${550 + 10 * i}`).join("\n") + "\n",
+    );
     const { plan, store, client } = await run(input);
     const summary = await submitRun(plan, store, client, { pollMs: 5 });
     expect(summary).to.include({ sent: 3, skipped: 0, decisionsSent: 10 });
@@ -102,7 +137,19 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
     const events: AttestedEvent[] = [];
     for (const l of await c.queryFilter(c.filters.BatchAttested(), deployBlock)) {
       const a = (l as unknown as { args: Record<string, never> }).args;
-      events.push({ nonce: a.nonce, policyId: a.policyId, prevRoot: a.prevRoot, newRoot: a.newRoot, methodId: a.methodId, tapeDigest: a.tapeDigest, decisionBits: a.decisionBits, activeCount: a.activeCount, decisionsRoot: a.decisionsRoot, blockNumber: l.blockNumber, txHash: l.transactionHash });
+      events.push({
+        nonce: a.nonce,
+        policyId: a.policyId,
+        prevRoot: a.prevRoot,
+        newRoot: a.newRoot,
+        methodId: a.methodId,
+        tapeDigest: a.tapeDigest,
+        decisionBits: a.decisionBits,
+        activeCount: a.activeCount,
+        decisionsRoot: a.decisionsRoot,
+        blockNumber: l.blockNumber,
+        txHash: l.transactionHash,
+      });
     }
     for (const l of await c.queryFilter(c.filters.DecisionsAttested(), deployBlock)) {
       const a = (l as unknown as { args: { nonce: bigint; decisionBits: bigint; commitments: bigint[] } }).args;
@@ -116,8 +163,12 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
       decisionsRootOf: async (n: bigint) => String(await c.decisionsRoot(n)),
     };
     expect((await auditEvents("x", events, snapshot)).problems).to.deep.equal([]);
-    const flipped = events.map((e, i) => (i === 1 ? { ...e, decisions: { ...e.decisions!, commitments: [1n, ...e.decisions!.commitments.slice(1)] } } : e));
-    expect((await auditEvents("x", flipped, snapshot)).problems.join("\n")).to.match(/batch nonce 1 .*decisions root recomputed from the events differs/);
+    const flipped = events.map((e, i) =>
+      i === 1 ? { ...e, decisions: { ...e.decisions!, commitments: [1n, ...e.decisions!.commitments.slice(1)] } } : e,
+    );
+    expect((await auditEvents("x", flipped, snapshot)).problems.join("\n")).to.match(
+      /batch nonce 1 .*decisions root recomputed from the events differs/,
+    );
     const dropped = [events[0], events[2]];
     const p = (await auditEvents("x", dropped, snapshot)).problems.join("\n");
     expect(p).to.match(/expected nonce 1/);

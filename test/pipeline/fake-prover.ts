@@ -9,12 +9,26 @@ import { fakeEvaluate, fakeProofWords } from "./fakes";
 import type { BatchProofs, Prover, ProveJob } from "../../src/pipeline/types";
 
 function signals(job: ProveJob): { policy: bigint[]; zkvm: bigint[] } {
-  const apps = job.applications.map((a) => ({ applicantId: BigInt(a.applicantId), score: BigInt(a.score), salt: BigInt(a.salt) }));
+  const apps = job.applications.map((a) => ({
+    applicantId: BigInt(a.applicantId),
+    score: BigInt(a.score),
+    salt: BigInt(a.salt),
+  }));
   const o = fakeEvaluate(apps, BigInt(job.threshold), job.batchSize);
   const t = BigInt(job.threshold);
   return {
     policy: [o.tapeDigest, o.decisionBits, BigInt(o.activeCount), ...o.commitments, t],
-    zkvm: [BigInt(job.methodId), o.tapeDigest, BigInt(job.domain), BigInt(job.prevRoot), BigInt(job.nonce), t, 2n, o.decisionBits, BigInt(o.activeCount)],
+    zkvm: [
+      BigInt(job.methodId),
+      o.tapeDigest,
+      BigInt(job.domain),
+      BigInt(job.prevRoot),
+      BigInt(job.nonce),
+      t,
+      2n,
+      o.decisionBits,
+      BigInt(o.activeCount),
+    ],
   };
 }
 
@@ -23,7 +37,8 @@ export function createProver(): Prover {
     async prove(job: ProveJob): Promise<BatchProofs> {
       const delay = Number(process.env.FAKE_PROVER_DELAY_MS ?? 0);
       if (delay) await new Promise((r) => setTimeout(r, delay));
-      if (process.env.FAKE_PROVER_FAIL_INDEX === String(job.index)) throw new Error(`fake prover failure on batch ${job.index}`);
+      if (process.env.FAKE_PROVER_FAIL_INDEX === String(job.index))
+        throw new Error(`fake prover failure on batch ${job.index}`);
       const s = signals(job);
       if (process.env.FAKE_PROVER_LOG) fs.appendFileSync(process.env.FAKE_PROVER_LOG, `${job.index}\n`);
       return {

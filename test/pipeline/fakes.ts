@@ -29,14 +29,23 @@ export function fakeEvaluate(batch: readonly Application[], threshold: bigint, b
     if (a.score <= threshold) bits |= 1n << BigInt(i);
     commitments[i] = poseidon([TAG_COMMITMENT, a.applicantId, a.score, a.salt]);
   });
-  return { tapeDigest: tapeDigest(batchTape(batch, batchSize)), decisionBits: bits, activeCount: batch.length, commitments };
+  return {
+    tapeDigest: tapeDigest(batchTape(batch, batchSize)),
+    decisionBits: bits,
+    activeCount: batch.length,
+    commitments,
+  };
 }
 
 export const fakePolicy: PolicyModel = { batchSize: BATCH_SIZE, scoreBits: 32, evaluate: (b, t) => fakeEvaluate(b, t) };
 
 export function fakeNextRoot(t: StateTransition): bigint {
   const h = crypto.createHash("sha256");
-  h.update(JSON.stringify([t.domain, t.prevRoot, t.nonce, t.policyId, t.methodId, t.outcome], (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  h.update(
+    JSON.stringify([t.domain, t.prevRoot, t.nonce, t.policyId, t.methodId, t.outcome], (_k, v) =>
+      typeof v === "bigint" ? v.toString() : v,
+    ),
+  );
   return BigInt("0x" + h.digest("hex"));
 }
 export const fakeState: StateModel = { nextStateRoot: fakeNextRoot };
@@ -44,7 +53,15 @@ export const fakeState: StateModel = { nextStateRoot: fakeNextRoot };
 /** Deterministic fake proof words bound to every public value (what the fake anchor "verifies"). */
 export function fakeProofWords(kind: string, signals: readonly (bigint | string)[], n: number): string[] {
   return Array.from({ length: n }, (_, i) =>
-    (BigInt("0x" + crypto.createHash("sha256").update(`${kind}:${i}:${signals.join(",")}`).digest("hex")) % SNARK_SCALAR_FIELD).toString(),
+    (
+      BigInt(
+        "0x" +
+          crypto
+            .createHash("sha256")
+            .update(`${kind}:${i}:${signals.join(",")}`)
+            .digest("hex"),
+      ) % SNARK_SCALAR_FIELD
+    ).toString(),
   );
 }
 
@@ -83,18 +100,37 @@ export class FakeAnchor implements AnchorClient {
   }
 
   check(call: AttestCall): void {
-    if (call.expectedNonce !== this.nonce) throw new RevertError({ name: "NonceMismatch", args: [call.expectedNonce, this.nonce], detail: "" });
-    if (call.policyId !== this.opts.policyId) throw new RevertError({ name: "UnknownPolicy", args: [call.policyId], detail: "" });
+    if (call.expectedNonce !== this.nonce)
+      throw new RevertError({ name: "NonceMismatch", args: [call.expectedNonce, this.nonce], detail: "" });
+    if (call.policyId !== this.opts.policyId)
+      throw new RevertError({ name: "UnknownPolicy", args: [call.policyId], detail: "" });
     const b = call.batch;
     const policySignals = [b.tapeDigest, b.decisionBits, b.activeCount, ...b.commitments, this.opts.threshold];
-    const zkvmSignals = [this.opts.methodId, b.tapeDigest, this.opts.domain, this.root, this.nonce, this.opts.threshold, 2n, b.decisionBits, b.activeCount];
+    const zkvmSignals = [
+      this.opts.methodId,
+      b.tapeDigest,
+      this.opts.domain,
+      this.root,
+      this.nonce,
+      this.opts.threshold,
+      2n,
+      b.decisionBits,
+      b.activeCount,
+    ];
     const same = (a: bigint[], w: string[]) => a.length === w.length && a.every((x, i) => x === BigInt(w[i]));
-    if (!same(call.policyProof, fakeProofWords("policy", policySignals, 24))) throw new RevertError({ name: "InvalidPolicyProof", args: [], detail: "" });
-    if (!same(call.zkvmProof, fakeProofWords("zkvm", zkvmSignals, 8))) throw new RevertError({ name: "InvalidZkvmProof", args: [], detail: "" });
+    if (!same(call.policyProof, fakeProofWords("policy", policySignals, 24)))
+      throw new RevertError({ name: "InvalidPolicyProof", args: [], detail: "" });
+    if (!same(call.zkvmProof, fakeProofWords("zkvm", zkvmSignals, 8)))
+      throw new RevertError({ name: "InvalidZkvmProof", args: [], detail: "" });
   }
 
   private apply(call: AttestCall): void {
-    const outcome = { tapeDigest: call.batch.tapeDigest, decisionBits: call.batch.decisionBits, activeCount: Number(call.batch.activeCount), commitments: call.batch.commitments };
+    const outcome = {
+      tapeDigest: call.batch.tapeDigest,
+      decisionBits: call.batch.decisionBits,
+      activeCount: Number(call.batch.activeCount),
+      commitments: call.batch.commitments,
+    };
     this.root = fakeNextRoot({ ...this.opts, prevRoot: this.root, nonce: this.nonce, outcome });
     this.nonce++;
   }

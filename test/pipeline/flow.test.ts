@@ -21,7 +21,6 @@ import {
 } from "../../src/pipeline";
 import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
 
-
 /** Asserts that `p` rejects with an instance of `cls` whose message matches `re`. */
 async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, re?: RegExp): Promise<void> {
   const err = await p.then(
@@ -60,7 +59,8 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
       onEvent: (e) => events.push(e),
       ...extra,
     });
-  const proofsMade = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).length : 0);
+  const proofsMade = () =>
+    fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).length : 0;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-flow-"));
@@ -92,7 +92,11 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     ]);
     expect(plan.batches[1].prevRoot).to.equal(plan.batches[0].newRoot);
     expect(plan.batches[0].prevRoot).to.equal(42n);
-    const proved = await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER, onEvent: (e) => events.push(e) });
+    const proved = await proveRun(plan, store, {
+      concurrency: 2,
+      proverModule: FAKE_PROVER,
+      onEvent: (e) => events.push(e),
+    });
     expect(proved).to.include({ proved: 3, reused: 0 });
     expect(proofsMade()).to.equal(3);
     expect(store.readManifest().batches.map((b) => b.status)).to.deep.equal(["proved", "proved", "proved"]);
@@ -123,14 +127,22 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const stored = JSON.parse(fs.readFileSync(file, "utf8"));
     fs.writeFileSync(file, JSON.stringify({ ...stored, fingerprint: "0".repeat(64) }));
     events = [];
-    const sum = await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, onEvent: (e) => events.push(e) });
+    const sum = await proveRun(again.plan, again.store, {
+      concurrency: 2,
+      proverModule: FAKE_PROVER,
+      onEvent: (e) => events.push(e),
+    });
     expect(sum).to.include({ proved: 1, reused: 2 });
-    expect(events.filter((e) => e.type === "batch-stale").map((e) => (e as { index: number }).index)).to.deep.equal([1]);
+    expect(events.filter((e) => e.type === "batch-stale").map((e) => (e as { index: number }).index)).to.deep.equal([
+      1,
+    ]);
     expect(proofsMade()).to.equal(4);
     // Proofs made with other proving keys (the circuits were rebuilt) are made again.
     await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, keyId: "k1" });
     expect(proofsMade()).to.equal(7);
-    expect(await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, keyId: "k1" })).to.include({ proved: 0, reused: 3 });
+    expect(
+      await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER, keyId: "k1" }),
+    ).to.include({ proved: 0, reused: 3 });
     expect(proofsMade()).to.equal(7);
   });
 
@@ -150,7 +162,10 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     process.env.FAKE_PROVER_BAD_VERIFY_INDEX = "2";
     await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER }).then(
       () => expect.fail("expected failure"),
-      (err) => expect(err.message).to.match(/batch 2: local verification failed \(policy REJECTED, zkVM ok\); nothing was stored/),
+      (err) =>
+        expect(err.message).to.match(
+          /batch 2: local verification failed \(policy REJECTED, zkVM ok\); nothing was stored/,
+        ),
     );
     expect(fs.existsSync(store.batchFile(2))).to.equal(false);
     await rejects(submitRun(plan, store, anchor, fast), Error, /batch 2 .* has no proof matching the plan/);
@@ -197,7 +212,11 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 1, proverModule: FAKE_PROVER });
     anchor.faults = { readState: Array(20).fill("transient") };
-    await rejects(submitRun(plan, store, anchor, { ...fast, retry: { attempts: 3, baseMs: 1, maxMs: 2 } }), Error, /read anchor state: still failing after 3 attempts .*run again: the run resumes/);
+    await rejects(
+      submitRun(plan, store, anchor, { ...fast, retry: { attempts: 3, baseMs: 1, maxMs: 2 } }),
+      Error,
+      /read anchor state: still failing after 3 attempts .*run again: the run resumes/,
+    );
     expect(anchor.sent).to.have.length(0);
   });
 
@@ -225,7 +244,10 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
     let snap: ReturnType<FakeAnchor["snapshot"]> | undefined;
-    await submitRun(plan, store, anchor, { ...fast, afterAttested: (i) => void (i === 1 && (snap = anchor.snapshot())) });
+    await submitRun(plan, store, anchor, {
+      ...fast,
+      afterAttested: (i) => void (i === 1 && (snap = anchor.snapshot())),
+    });
     anchor.revertTo(snap!);
     expect(anchor.nonce).to.equal(2n);
     const sum = await submitRun(plan, store, anchor, fast);
@@ -238,7 +260,11 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
     anchor.root = 43n;
-    await rejects(submitRun(plan, store, anchor, fast), ChainDivergedError, /nonce 0 with root 0x0+2b, but the plan expects root 0x0+2a/);
+    await rejects(
+      submitRun(plan, store, anchor, fast),
+      ChainDivergedError,
+      /nonce 0 with root 0x0+2b, but the plan expects root 0x0+2a/,
+    );
     anchor.root = 42n;
     anchor.nonce = 7n;
     await rejects(submitRun(plan, store, anchor, fast), ChainDivergedError, /this run ends at nonce 3/);
@@ -268,7 +294,11 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
 
   it("refuses to reuse a run planned for another input or threshold", async () => {
     await open();
-    await rejects(open({ runId: (await open()).plan.runId, context: { ...ctx, threshold: 1n } }), RunMismatchError, /threshold 600 vs 1/);
+    await rejects(
+      open({ runId: (await open()).plan.runId, context: { ...ctx, threshold: 1n } }),
+      RunMismatchError,
+      /threshold 600 vs 1/,
+    );
     const { plan } = await open();
     fs.appendFileSync(input, "5000,1,\n");
     await rejects(open({ runId: plan.runId }), RunMismatchError, /the input file changed/);

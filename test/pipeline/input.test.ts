@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { SNARK_SCALAR_FIELD as R } from "../../src/field";
-import { ApplicationsInvalidError, assignSalts, parseApplications, randomFieldElement, type RowIssue } from "../../src/pipeline";
+import {
+  ApplicationsInvalidError,
+  assignSalts,
+  parseApplications,
+  randomFieldElement,
+  type RowIssue,
+} from "../../src/pipeline";
 
 const opts = { scoreBits: 32, source: "apps.csv" };
 
@@ -25,7 +31,14 @@ describe("pipeline input", () => {
   });
 
   it("parses JSON arrays with numbers and strings", () => {
-    const apps = parseApplications(JSON.stringify([{ applicantId: 7, score: "12" }, { applicantId: "8", score: 0, salt: "9" }]), "json", opts);
+    const apps = parseApplications(
+      JSON.stringify([
+        { applicantId: 7, score: "12" },
+        { applicantId: "8", score: 0, salt: "9" },
+      ]),
+      "json",
+      opts,
+    );
     expect(apps.map((a) => [a.applicantId, a.score, a.salt])).to.deep.equal([
       [7n, 12n, undefined],
       [8n, 0n, 9n],
@@ -75,7 +88,10 @@ describe("pipeline input", () => {
   });
 
   it("respects the policy's score width", () => {
-    expect(() => parseApplications("applicantId,score\n1,256\n", "csv", { scoreBits: 8 })).to.throw(ApplicationsInvalidError, /2\^8/);
+    expect(() => parseApplications("applicantId,score\n1,256\n", "csv", { scoreBits: 8 })).to.throw(
+      ApplicationsInvalidError,
+      /2\^8/,
+    );
     expect(parseApplications("applicantId,score\n1,255\n", "csv", { scoreBits: 8 })).to.have.length(1);
   });
 
