@@ -17,7 +17,8 @@ export interface ZkvmCircuitInput {
 /**
  * Circuit input for running `program` on `tape`/`params`. journalLen/journal are the emulator's
  * (for an invalid run: what was written before the fault, so only the fault itself can make the
- * circuit reject). Throws RangeError when the inputs do not fit `limits`.
+ * circuit reject). Throws RangeError when the inputs do not fit `limits`. `known` may carry the
+ * method ID and tape digest when the caller already has them (Poseidon in JS is slow).
  */
 export function zkvmInput(
   program: readonly bigint[],
@@ -25,12 +26,13 @@ export function zkvmInput(
   params: readonly bigint[],
   limits: ZkvmLimits,
   run: EmulateResult = emulate(program, tape, params, limits),
+  known: { methodId?: bigint; tapeDigest?: bigint } = {},
 ): ZkvmCircuitInput {
   checkRunInputs(program, tape, params, limits);
   const prog = [...program, ...new Array<bigint>(limits.P - program.length).fill(0n)];
   return {
-    methodId: methodId(program).toString(),
-    tapeDigest: tapeDigest(tape).toString(),
+    methodId: (known.methodId ?? methodId(program)).toString(),
+    tapeDigest: (known.tapeDigest ?? tapeDigest(tape)).toString(),
     params: params.map(String),
     journalLen: String(run.journalLen),
     journal: run.journal.map(String),

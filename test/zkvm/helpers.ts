@@ -5,7 +5,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { readR1cs } from "r1csfile";
 import { compileTemplate } from "../../src/build/circom";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
 import { circuitPaths, REPO_ROOT, type CircuitPaths } from "../../src/paths";
@@ -97,6 +96,10 @@ function pick<T>(rand: () => number, weighted: [T, number][]): T {
   return weighted[weighted.length - 1][0];
 }
 
+export function randomTape(rand: () => number, limits: ZkvmLimits): bigint[] {
+  return Array.from({ length: limits.L }, () => randomValue(rand));
+}
+
 export interface RandomRun {
   program: bigint[];
   tape: bigint[];
@@ -109,12 +112,16 @@ export interface RandomRun {
  * indexes and targets, loops, too many READs/WRITEs and wide comparison operands, so that valid
  * and invalid runs of every kind occur.
  */
-export function randomRun(rand: () => number, limits: ZkvmLimits): RandomRun {
+export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readonly bigint[][]): RandomRun {
   const n = 1 + Math.floor(rand() * limits.P);
   const reg = () => (rand() < 0.8 ? 1 + Math.floor(rand() * 4) : Math.floor(rand() * 8));
   const target = (i: number) => (rand() < 0.8 ? i + 1 + Math.floor(rand() * (n - i)) : Math.floor(rand() * (n + 2)));
   const program: bigint[] = [];
   for (let i = 0; i < n; i++) {
+    if (i === n - 1 && n > 1 && rand() < 0.06) {
+      program.push(encode({ op: Op.JMP, rd: 0, rs1: 0, rs2: 0, imm: 0 })); // a loop: runs out of tape, journal or steps
+      continue;
+    }
     if (i === n - 1 && rand() < 0.85) {
       program.push(encode({ op: Op.HALT, rd: 0, rs1: 0, rs2: 0, imm: 0 }));
       continue;
@@ -148,10 +155,16 @@ export function randomRun(rand: () => number, limits: ZkvmLimits): RandomRun {
     if (rand() < 0.05) Object.assign(f, { rd: Math.floor(rand() * 8), rs2: Math.floor(rand() * 8) });
     program.push(encode(f));
   }
-  const tape = Array.from({ length: limits.L }, () => randomValue(rand));
+  const tape = tapes ? tapes[Math.floor(rand() * tapes.length)] : randomTape(rand, limits);
   const params = Array.from({ length: limits.K }, () => randomValue(rand));
   return { program, tape, params };
 }
+
+// r1csfile ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { readR1cs } = require("r1csfile") as {
+  readR1cs(file: string, opts: object): Promise<{ constraints: Record<string, unknown>[][]; curve?: { terminate?: () => Promise<void> } }>;
+};
 
 const touchCache = new Map<string, Promise<Map<number, number[]>>>();
 
@@ -163,7 +176,7 @@ export function constraintIndex(r1csFile: string): Promise<Map<number, number[]>
       const r1cs = await readR1cs(r1csFile, { loadConstraints: true, loadMap: false, singleThread: true });
       if (typeof r1cs.curve?.terminate === "function") await r1cs.curve.terminate();
       const bySignal = new Map<number, number[]>();
-      (r1cs.constraints as Record<string, unknown>[][]).forEach((c, i) => {
+      r1cs.constraints.forEach((c, i) => {
         const seen = new Set<number>();
         for (const lc of c) for (const k of Object.keys(lc)) seen.add(Number(k));
         for (const s of seen) {
