@@ -32,7 +32,7 @@ describe("policy circuit (test profile, witness level)", function () {
       throw new Error(`${paths.r1cs} is missing: run npx hardhat circuits:build --profile test`);
     }
     h = await loadHarness(paths);
-    forger = await Forger.load(h, params);
+    forger = await Forger.load(h, params, paths.r1cs);
   });
 
   it("fits the 2^14 dev powers of tau as a PLONK circuit", async () => {
@@ -136,11 +136,70 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     const slots = (): Slot[] => honest.slots.map((s) => ({ ...s }));
-    const rejected = async (a: Assignment) => {
+
+    // A check is identified by signals its constraint mentions (a trailing "*" matches a prefix).
+    type Check = string[];
+    const BITS = params.scoreBits;
+    const comparator = (i: number): Check => [
+      `main.scoreLeThreshold[${i}].lt.n2b.out[0]`,
+      `main.scoreLeThreshold[${i}].lt.n2b.out[${BITS}]`,
+    ];
+    const scoreRange = (i: number): Check => [
+      `main.score[${i}]`,
+      `main.scoreRange[${i}].out[0]`,
+      `main.scoreRange[${i}].out[${BITS - 1}]`,
+    ];
+    const thresholdRange: Check = [
+      "main.threshold",
+      "main.thresholdRange.out[0]",
+      `main.thresholdRange.out[${BITS - 1}]`,
+    ];
+    const anyComparator: Check = ["main.scoreLeThreshold[*"];
+    const decisionGate = (i: number): Check => [
+      `main.decision[${i}]`,
+      `main.active[${i}]`,
+      `main.scoreLeThreshold[${i}].out`,
+    ];
+    const packedBits: Check = ["main.decisionBits", ...Array.from({ length: N }, (_, i) => `main.decision[${i}]`)];
+    const commitmentGate = (i: number): Check => [
+      `main.active[${i}]`,
+      `main.commitHash[${i}].out`,
+      `main.commitments[${i}]`,
+    ];
+    const inactiveZero = (i: number, key: string): Check => [`main.active[${i}]`, `main.${key}[${i}]`];
+    const prefix = (i: number): Check => [`main.active[${i - 1}]`, `main.active[${i}]`];
+    const activeSum: Check = ["main.activeCount", ...Array.from({ length: N }, (_, i) => `main.active[${i}]`)];
+    const digestOut: Check = ["main.tapeDigest", "main.tape.*"];
+    const tapeWord = (signal: string): Check => [signal, "main.tape.*"];
+
+    const matches = (signals: Set<string>, check: Check) =>
+      check.every((n) => (n.endsWith("*") ? [...signals].some((x) => x.startsWith(n.slice(0, -1))) : signals.has(n)));
+
+    /**
+     * Builds the forgery, asserts it violates every `required` check and nothing but `required` and
+     * `allowed` checks: the forgery is caught by the constraint meant to catch it.
+     */
+    const rejected = async (a: Assignment, required: Check[], allowed: Check[] = []) => {
       const w = await forger.build(base, a);
       const failed = h.failedConstraints(w);
-      if (process.env.POLICY_FORGE_DEBUG) console.log("      failed constraints:", failed.length, failed.slice(0, 8));
+      const violated = failed.map((i) => new Set(forger.constraintSignals(i)));
+      if (process.env.POLICY_FORGE_DEBUG) {
+        for (const i of failed)
+          console.log(`      constraint ${i}: ${forger.constraintSignals(i).join(" ")}`.slice(0, 400));
+      }
       expect(failed, "forged witness must violate a constraint").to.not.be.empty;
+      for (const check of required) {
+        expect(
+          violated.some((v) => matches(v, check)),
+          `a violated constraint involves ${check.join(", ")}`,
+        ).to.equal(true);
+      }
+      violated.forEach((v, k) => {
+        const expected = [...required, ...allowed].some((check) => matches(v, check));
+        expect(expected, `unexpected violated constraint ${failed[k]}: ${[...v].join(" ").slice(0, 300)}`).to.equal(
+          true,
+        );
+      });
       return w;
     };
 
@@ -153,18 +212,24 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects a flipped decision bit (approval denied, denial approved)", async () => {
-      const w1 = await rejected({ ...honest, slots: slots(), decisions: [0n, 0n, 0n, 0n] });
+      const w1 = await rejected({ ...honest, slots: slots(), decisions: [0n, 0n, 0n, 0n] }, [comparator(0)]);
       expect(h.get(w1, "main.decisionBits")).to.equal(0n);
-      const w2 = await rejected({ ...honest, slots: slots(), decisions: [1n, 1n, 0n, 0n] });
+      const w2 = await rejected({ ...honest, slots: slots(), decisions: [1n, 1n, 0n, 0n] }, [comparator(1)]);
       expect(h.get(w2, "main.decisionBits")).to.equal(3n);
       // Only the public bit changed, the per-slot decision left honest.
-      await rejected({ ...honest, slots: slots(), decisionBits: 0n });
+      await rejected({ ...honest, slots: slots(), decisionBits: 0n }, [packedBits]);
+      // The per-slot decision flipped while the comparator keeps its honest output.
+      const w3 = await forger.build(base, { ...honest, slots: slots() });
+      const flipped = h.forge(w3, { "main.decision[0]": 0n, "main.decisionBits": 0n });
+      const failed = h.failedConstraints(flipped).map((i) => new Set(forger.constraintSignals(i)));
+      expect(failed).to.have.length(1);
+      expect(matches(failed[0], decisionGate(0))).to.equal(true);
     });
 
     it("rejects score = threshold + 1 claimed as approved", async () => {
       const s = slots();
       s[0].score = threshold + 1n;
-      await rejected({ ...honest, slots: s, decisions: [1n, 0n, 0n, 0n] });
+      await rejected({ ...honest, slots: s, decisions: [1n, 0n, 0n, 0n] }, [comparator(0)]);
       // The same data with the honest decision is accepted: the rejection is the comparison's.
       const ok = await forger.build(base, { ...honest, slots: s });
       expect(h.failedConstraints(ok)).to.deep.equal([]);
@@ -174,7 +239,7 @@ describe("policy circuit (test profile, witness level)", function () {
     it("rejects score = p - 1 (which the unchecked comparator would approve)", async () => {
       const s = slots();
       s[0].score = P - 1n;
-      const w = await rejected({ ...honest, slots: s });
+      const w = await rejected({ ...honest, slots: s }, [scoreRange(0)]);
       // Without the score range check LessEqThan would say p - 1 <= threshold: the forgery claims approval for free.
       expect(h.get(w, "main.scoreLeThreshold[0].out")).to.equal(1n);
       expect(h.get(w, "main.decisionBits") & 1n).to.equal(1n);
@@ -183,14 +248,22 @@ describe("policy circuit (test profile, witness level)", function () {
     it("rejects score = 2^SCORE_BITS", async () => {
       const s = slots();
       s[1].score = 1n << BigInt(params.scoreBits);
-      await rejected({ ...honest, slots: s, threshold: MAX, decisions: [1n, 1n, 0n, 0n] });
-      await rejected({ ...honest, slots: s });
+      await rejected(
+        { ...honest, slots: s, threshold: MAX, decisions: [1n, 1n, 0n, 0n] },
+        [scoreRange(1)],
+        [comparator(1)],
+      );
+      await rejected({ ...honest, slots: s }, [scoreRange(1)], [comparator(1)]);
     });
 
     it("rejects threshold >= 2^SCORE_BITS (2^SCORE_BITS, 2^SCORE_BITS + 700, p - 1)", async () => {
       for (const t of [1n << BigInt(params.scoreBits), (1n << BigInt(params.scoreBits)) + 700n, P - 1n]) {
-        await rejected({ ...honest, slots: slots(), threshold: t, decisions: [1n, 1n, 0n, 0n] });
-        await rejected({ ...honest, slots: slots(), threshold: t });
+        await rejected(
+          { ...honest, slots: slots(), threshold: t, decisions: [1n, 1n, 0n, 0n] },
+          [thresholdRange],
+          [anyComparator],
+        );
+        await rejected({ ...honest, slots: slots(), threshold: t }, [thresholdRange], [anyComparator]);
       }
     });
 
@@ -200,17 +273,17 @@ describe("policy circuit (test profile, witness level)", function () {
       const real = evaluatePolicy(batch, threshold, params).commitments;
       for (const change of [{ applicantId: 99n }, { score: 640n }, { salt: 5n }]) {
         const other = { ...honest.slots[0], ...change };
-        await rejected({ ...honest, slots: slots(), commitments: [h0(other), real[1], 0n, 0n] });
+        await rejected({ ...honest, slots: slots(), commitments: [h0(other), real[1], 0n, 0n] }, [commitmentGate(0)]);
       }
       // A commitment on an inactive slot.
-      await rejected({ ...honest, slots: slots(), commitments: [real[0], real[1], real[0], 0n] });
+      await rejected({ ...honest, slots: slots(), commitments: [real[0], real[1], real[0], 0n] }, [commitmentGate(2)]);
     });
 
     it("rejects an inactive slot with non-zero data (each of applicantId, score, salt)", async () => {
       for (const key of ["applicantId", "score", "salt"] as const) {
         const s = slots();
         s[N - 1][key] = 5n;
-        await rejected({ ...honest, slots: s });
+        await rejected({ ...honest, slots: s }, [inactiveZero(N - 1, key)]);
       }
     });
 
@@ -218,25 +291,32 @@ describe("policy circuit (test profile, witness level)", function () {
       const s = slots();
       s[2] = { ...s[1] };
       s[1] = { applicantId: 0n, score: 0n, salt: 0n, active: 0n };
-      await rejected({ ...honest, slots: s });
+      await rejected({ ...honest, slots: s }, [prefix(2)]);
       const t = slots();
       t[1].active = 2n;
-      await rejected({ ...honest, slots: t });
+      const w = await rejected(
+        { ...honest, slots: t },
+        [["main.active[1]"]],
+        [inactiveZero(1, "applicantId"), inactiveZero(1, "score"), inactiveZero(1, "salt")],
+      );
+      // Among them the booleanity constraint itself, which mentions active[1] only.
+      const only = h.failedConstraints(w).map((k) => forger.constraintSignals(k).join(" "));
+      expect(only).to.include("main.active[1]");
     });
 
     it("rejects a tapeDigest that does not match the tape", async () => {
       const other = batchTape([batch[0], { ...batch[1], salt: 1n }], N);
-      await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(other) });
+      await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(other) }, [digestOut]);
       // Sponge internals computed honestly over a different tape (another salt) while the slots keep theirs.
       const t = slots();
       t[1] = { ...t[1], salt: 1n };
-      await rejected({ ...honest, slots: slots(), tapeSlots: t });
+      await rejected({ ...honest, slots: slots(), tapeSlots: t }, [tapeWord("main.salt[1]")]);
       // The tape's activeCount word differing from activeCount.
-      await rejected({ ...honest, slots: slots(), tapeActiveCount: 3n });
+      await rejected({ ...honest, slots: slots(), tapeActiveCount: 3n }, [tapeWord("main.activeCount")]);
     });
 
     it("rejects an activeCount that is not the number of active slots", async () => {
-      await rejected({ ...honest, slots: slots(), activeCount: 3n });
+      await rejected({ ...honest, slots: slots(), activeCount: 3n }, [activeSum]);
     });
   });
 });

@@ -14,6 +14,10 @@ import { circuitPaths } from "../../src/paths";
 import type { PolicyParams } from "../../src/policy";
 import { loadHarness, type Harness } from "../helpers/circuit";
 
+// r1csfile ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { readR1cs } = require("r1csfile");
+
 export interface Slot {
   applicantId: bigint;
   score: bigint;
@@ -45,7 +49,7 @@ async function hashHelper(n: number): Promise<Harness> {
   const dir = path.join(circuitPaths("policy", "test").dir, "..", "policy-forge");
   const name = `policy_hashes_${n}`;
   const r1cs = path.join(dir, `${name}.r1cs`);
-  const sources = ["test/policy/policy_hashes.circom", "circuits/lib/sponge.circom"].map(
+  const sources = ["test/policy/policy_hashes.circom", "circuits/lib/sponge.circom", "circuits/lib/tags.circom"].map(
     (f) => fs.statSync(path.join(__dirname, "..", "..", f)).mtimeMs,
   );
   if (!fs.existsSync(r1cs) || fs.statSync(r1cs).mtimeMs < Math.max(...sources)) {
@@ -66,21 +70,42 @@ async function hashHelper(n: number): Promise<Harness> {
   });
 }
 
+/** For each R1CS constraint, the witness indexes it mentions (to name the check a forgery violates). */
+async function constraintWires(r1csFile: string): Promise<number[][]> {
+  const r1cs = await readR1cs(r1csFile, { loadConstraints: true, loadMap: false, singleThread: true });
+  const wires = (r1cs.constraints as Record<string, unknown>[][]).map((c) => [
+    ...new Set(c.flatMap((lc) => Object.keys(lc).map(Number)).filter((k) => k !== 0)),
+  ]);
+  await r1cs.curve.terminate();
+  return wires;
+}
+
 export class Forger {
   private readonly present: Set<string>;
   private readonly hashNames: string[];
+  private readonly namesByWire = new Map<number, string[]>();
 
   private constructor(
     readonly policy: Harness,
     private readonly hashes: Harness,
     readonly params: PolicyParams,
+    private readonly wires: number[][],
   ) {
     this.present = new Set(policy.names());
     this.hashNames = policy.names().filter((s) => s.startsWith("main.commitHash[") || s.startsWith("main.tape."));
+    for (const name of policy.names()) {
+      const i = policy.index(name);
+      this.namesByWire.set(i, [...(this.namesByWire.get(i) ?? []), name]);
+    }
   }
 
-  static async load(policy: Harness, params: PolicyParams): Promise<Forger> {
-    return new Forger(policy, await hashHelper(params.batchSize), params);
+  static async load(policy: Harness, params: PolicyParams, r1csFile: string): Promise<Forger> {
+    return new Forger(policy, await hashHelper(params.batchSize), params, await constraintWires(r1csFile));
+  }
+
+  /** Names of the signals constraint `i` mentions (every alias of each wire). */
+  constraintSignals(i: number): string[] {
+    return this.wires[i].flatMap((w) => this.namesByWire.get(w) ?? [`wire ${w}`]);
   }
 
   /** The private assignment of a witness. */
