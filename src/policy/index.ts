@@ -4,6 +4,7 @@
  */
 export { PolicyInputError } from "./errors";
 export { policyParams, registryPath, type PolicyParams } from "./params";
+export { plonkSize, type PlonkSize } from "./gates";
 export {
   commitment,
   decodePolicyPublicSignals,
