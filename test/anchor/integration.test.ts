@@ -7,7 +7,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import hre, { ethers } from "hardhat";
+import hre, { ethers, network } from "hardhat";
 import { concat, toBeHex } from "ethers";
 import {
   anchorZkvmSignals,
@@ -22,7 +22,7 @@ import {
   type DeploymentManifest,
 } from "../../src/anchor";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
-import { circuitPaths } from "../../src/paths";
+import { REPO_ROOT, circuitPaths } from "../../src/paths";
 import {
   decodePolicyPublicSignals,
   encodePolicyProof,
@@ -77,8 +77,7 @@ describe("StateAnchor with real proofs (test profile)", function () {
   let domain: bigint;
   const proven: Proven[] = [];
   const roots: bigint[] = [];
-  let otherGuest: Proven;
-  let otherTape: Proven;
+  let otherGuest: AttestArgs;
   let tmp: string;
   const gas: Record<string, number> = {};
 
@@ -141,43 +140,21 @@ describe("StateAnchor with real proofs (test profile)", function () {
     }
     roots.push(prevRoot);
 
-    // Another guest program: the loan guest with one extra instruction (same journal, other method ID).
+    // Another guest program: the loan guest with one extra instruction (same journal, other method ID),
+    // run on batch 1's tape (3 applications: one step more still fits T) and bound to nonce 0 / genesis.
     const source = fs.readFileSync(LOAN_GUEST_FILE, "utf8").replace(/^(\s+PUB\s+r5, 3.*)$/m, "        LI    r7, 7\n$1");
     const program = assemble(source).words;
-    const batch0 = BATCHES[0].slice(0, 3); // one step more than the loan guest: stay within T
-    const policy0 = await provePolicy(batch0, THRESHOLD, { profile: PROFILE });
-    const outputs0 = decodePolicyPublicSignals(policy0.publicSignals, policyParams(PROFILE)).outputs;
     const other = await proveZkvm(
-      { program, tape: batchTape(batch0, batchSize), params: [domain, roots[0], 0n, THRESHOLD] },
+      { program, tape: batchTape(BATCHES[1], batchSize), params: [domain, roots[0], 0n, THRESHOLD] },
       { profile: PROFILE },
     );
     expect(other.publicSignals[0]).to.not.equal(methodId);
+    const outputs1 = proven[1].args[2];
     expect(other.publicSignals.slice(1)).to.deep.equal(
-      anchorZkvmSignals(outputs0, { methodId, domain, prevRoot: roots[0], nonce: 0n, threshold: THRESHOLD }).slice(1),
+      anchorZkvmSignals(outputs1, { methodId, domain, prevRoot: roots[0], nonce: 0n, threshold: THRESHOLD }).slice(1),
     );
     expect(await verifyZkvm(other.proof, other.publicSignals, { profile: PROFILE })).to.equal(true);
-    otherGuest = {
-      args: buildAttestArgs({
-        policyId,
-        nonce: 0n,
-        policyOutputs: outputs0,
-        policyProofWords: encodePolicyProof(policy0.proof),
-        zkvmProofWords: encodeZkvmProof(other.proof),
-      }),
-      zkvmSignals: other.publicSignals,
-    };
-    // A loan-guest proof for another tape (batch 1's applications) bound to nonce 0 and the genesis root.
-    const zkB = await proveLoanGuest({
-      domain,
-      prevRoot: roots[0],
-      nonce: 0n,
-      threshold: THRESHOLD,
-      batch: BATCHES[1],
-      batchSize,
-      profile: PROFILE,
-    });
-    otherTape = { args: [...proven[0].args] as AttestArgs, zkvmSignals: zkB.publicSignals };
-    otherTape.args[4] = encodeZkvmProof(zkB.proof);
+    otherGuest = [policyId, 0n, outputs1, proven[1].args[3], encodeZkvmProof(other.proof)];
   });
 
   after(async function () {
@@ -197,21 +174,20 @@ describe("StateAnchor with real proofs (test profile)", function () {
   }
 
   it("rejects a zkVM proof of another guest program (different method ID)", async function () {
-    await expectRejected(otherGuest.args, "ZkvmProofRejected", [BigInt(manifest.methodIds.loan)]);
+    await expectRejected(otherGuest, "ZkvmProofRejected", [BigInt(manifest.methodIds.loan)]);
   });
 
   it("rejects a policy proof and a zkVM proof for different tapes", async function () {
-    // Batch values of tape A: the zkVM proof (tape B) fails.
-    await expectRejected(otherTape.args, "ZkvmProofRejected", [BigInt(manifest.methodIds.loan)]);
-    // Batch values of tape B (from the zkVM proof): the policy proof (tape A) fails.
-    const args = [...otherTape.args] as AttestArgs;
-    args[2] = {
-      ...args[2],
-      tapeDigest: otherTape.zkvmSignals[1],
-      decisionBits: otherTape.zkvmSignals[7],
-      activeCount: otherTape.zkvmSignals[8],
-    };
-    await expectRejected(args, "PolicyProofRejected", [policyId]);
+    // Policy proofs do not depend on the nonce: batch 1's policy proof (tape B) with batch 0's zkVM proof (tape A).
+    const [, , batchA, , zkvmA] = proven[0].args;
+    const [, , batchB, policyB] = proven[1].args;
+    expect(batchA.tapeDigest).to.not.equal(batchB.tapeDigest);
+    // Batch values of tape B: the policy proof verifies, the zkVM proof (tape A) does not.
+    await expectRejected([policyId, 0n, batchB, policyB, zkvmA], "ZkvmProofRejected", [
+      BigInt(manifest.methodIds.loan),
+    ]);
+    // Batch values of tape A: the policy proof (tape B) fails first.
+    await expectRejected([policyId, 0n, batchA, policyB, zkvmA], "PolicyProofRejected", [policyId]);
   });
 
   it("rejects batch 2 before batch 1", async function () {
@@ -282,6 +258,18 @@ describe("StateAnchor with real proofs (test profile)", function () {
     await expectRejected(args, "NonceMismatch", [3n, 0n]);
     args[1] = 3n;
     await expectRejected(args, "ZkvmProofRejected", [BigInt(manifest.methodIds.loan)]);
+  });
+
+  it("deploys through the anchor:deploy task; a second run reuses everything", async function () {
+    const file = path.join(REPO_ROOT, "deployments", `${network.name}.json`);
+    await hre.run("anchor:deploy", { threshold: THRESHOLD.toString(), submitter: submitter.address });
+    const first = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
+    expect(first.methodIds.loan).to.equal(manifest.methodIds.loan);
+    expect(first.build.manifestHash).to.match(/^0x[0-9a-f]{64}$/);
+    const block = await ethers.provider.getBlockNumber();
+    await hre.run("anchor:deploy", { threshold: THRESHOLD.toString(), submitter: submitter.address });
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    expect((JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest).contracts).to.deep.equal(first.contracts);
   });
 
   it("measures verifier gas (direct calls) next to the attest totals", async function () {
