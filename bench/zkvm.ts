@@ -41,12 +41,20 @@ async function constraints(l: ZkvmLimits): Promise<{ constraints: number; wires:
     if (cached.hash === hash) return cached.counts;
   }
   const { stdout } = await compileTemplate(
-    { file: "circuits/zkvm/zkvm.circom", template: "ZkVM", params, publicInputs: ["methodId", "tapeDigest", "params", "journalLen", "journal"] },
+    {
+      file: "circuits/zkvm/zkvm.circom",
+      template: "ZkVM",
+      params,
+      publicInputs: ["methodId", "tapeDigest", "params", "journalLen", "journal"],
+    },
     "zkvm",
     dir,
   );
   const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
-  const counts = { constraints: num(/non-linear constraints: (\d+)/) + num(/(?<!non-)linear constraints: (\d+)/), wires: num(/wires: (\d+)/) };
+  const counts = {
+    constraints: num(/non-linear constraints: (\d+)/) + num(/(?<!non-)linear constraints: (\d+)/),
+    wires: num(/wires: (\d+)/),
+  };
   fs.writeFileSync(stamp, JSON.stringify({ hash, counts }));
   return counts;
 }
@@ -105,7 +113,11 @@ function proveInChild(input: unknown, wasm: string, zkey: string): { ms: number;
 
 function fullBatchRun(l: ZkvmLimits) {
   const n = (l.L - 1) / 3;
-  const batch = Array.from({ length: n }, (_, i) => ({ applicantId: BigInt(i + 1), score: BigInt(600 + i), salt: BigInt(1000 + i) }));
+  const batch = Array.from({ length: n }, (_, i) => ({
+    applicantId: BigInt(i + 1),
+    score: BigInt(600 + i),
+    salt: BigInt(1000 + i),
+  }));
   const tape = batchTape(batch, n);
   const params = loanGuestParams({ domain: 1n, prevRoot: 2n, nonce: 3n, threshold: 605n });
   return { tape, params };
@@ -113,7 +125,8 @@ function fullBatchRun(l: ZkvmLimits) {
 
 async function main(): Promise<void> {
   const outIdx = process.argv.indexOf("--out");
-  const outFile = outIdx > 0 ? path.resolve(process.argv[outIdx + 1]) : path.join(REPO_ROOT, "bench", "results", "zkvm.json");
+  const outFile =
+    outIdx > 0 ? path.resolve(process.argv[outIdx + 1]) : path.join(REPO_ROOT, "bench", "results", "zkvm.json");
   const guest = loanGuest();
   const ptauPow = availablePtauPower();
   const profiles: Record<string, unknown> = {};
@@ -144,7 +157,10 @@ async function main(): Promise<void> {
     if (!run.ok) throw new Error(`loan guest failed on a full batch: ${run.reason}`);
     if (ptauPow !== null && ptauPow >= power && fs.existsSync(paths.zkey)) {
       log(`[${profile}] proving the loan guest on a full batch (${run.steps} steps)...`);
-      entry.prove = { ...proveInChild(zkvmInput(guest.words, tape, params, l, run), paths.wasm, paths.zkey), loadAvg1m: os.loadavg()[0] };
+      entry.prove = {
+        ...proveInChild(zkvmInput(guest.words, tape, params, l, run), paths.wasm, paths.zkey),
+        loadAvg1m: os.loadavg()[0],
+      };
     } else {
       entry.prove = {
         notMeasured: fs.existsSync(paths.zkey)
@@ -168,7 +184,12 @@ async function main(): Promise<void> {
   const result = {
     benchmark: "zkvm",
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     ptauPowerAvailable: ptauPow,
     loanGuest: { methodId: guest.methodId.toString(), words: guest.words.length, stepsPerBatchSize: steps },
     profiles,

@@ -49,10 +49,17 @@ function parseNumber(tok: string): bigint | null {
   return null;
 }
 
-function parseImm(tok: string, labels: Record<string, number>, line: number, max = MAX_IMM, what = "immediate"): number {
+function parseImm(
+  tok: string,
+  labels: Record<string, number>,
+  line: number,
+  max = MAX_IMM,
+  what = "immediate",
+): number {
   let v = parseNumber(tok);
   if (v === null) {
-    if (/^-/.test(tok)) throw new AssemblyError(line, `${what} must be unsigned (0..${max}), got "${tok}"; use SUB for negative values`);
+    if (/^-/.test(tok))
+      throw new AssemblyError(line, `${what} must be unsigned (0..${max}), got "${tok}"; use SUB for negative values`);
     if (!LABEL_RE.test(tok)) throw new AssemblyError(line, `expected a number or label, got "${tok}"`);
     if (!(tok in labels)) throw new AssemblyError(line, `unknown label "${tok}"`);
     v = BigInt(labels[tok]);
@@ -74,7 +81,8 @@ export function assemble(source: string): Assembled {
       const m = /^([^\s:,]+)\s*:(.*)$/.exec(text);
       if (!m) break;
       const name = m[1];
-      if (!LABEL_RE.test(name) || /^[rR][0-9]+$/.test(name)) throw new AssemblyError(line, `invalid label name "${name}"`);
+      if (!LABEL_RE.test(name) || /^[rR][0-9]+$/.test(name))
+        throw new AssemblyError(line, `invalid label name "${name}"`);
       if (name in labels) throw new AssemblyError(line, `label "${name}" is defined twice`);
       labels[name] = pending.length;
       text = m[2].trim();
@@ -99,14 +107,16 @@ export function assemble(source: string): Assembled {
 
 function assembleOne({ line, mnemonic, operands }: Pending, labels: Record<string, number>): bigint {
   const want = (n: number, form: string) => {
-    if (operands.length !== n) throw new AssemblyError(line, `${mnemonic} takes ${n} operand(s) (${mnemonic} ${form}), got ${operands.length}`);
+    if (operands.length !== n)
+      throw new AssemblyError(line, `${mnemonic} takes ${n} operand(s) (${mnemonic} ${form}), got ${operands.length}`);
   };
   const reg = (k: number) => parseRegister(operands[k], line);
   const imm = (k: number) => parseImm(operands[k], labels, line);
   if (mnemonic === ".WORD") {
     want(1, "value");
     const v = parseNumber(operands[0]);
-    if (v === null || v >= SNARK_SCALAR_FIELD) throw new AssemblyError(line, `.word needs a field element (0 <= value < r), got "${operands[0]}"`);
+    if (v === null || v >= SNARK_SCALAR_FIELD)
+      throw new AssemblyError(line, `.word needs a field element (0 <= value < r), got "${operands[0]}"`);
     return v;
   }
   if (mnemonic in PSEUDO) {
@@ -221,7 +231,8 @@ export function disassemble(words: readonly bigint[]): string {
   const targets = new Set<number>();
   for (const w of words) {
     const f = decode(w);
-    if (f && (SHAPE[OP_NAMES[f.op]] === "J" || SHAPE[OP_NAMES[f.op]] === "B") && f.imm < words.length) targets.add(f.imm);
+    if (f && (SHAPE[OP_NAMES[f.op]] === "J" || SHAPE[OP_NAMES[f.op]] === "B") && f.imm < words.length)
+      targets.add(f.imm);
   }
   const label = (a: number) => (targets.has(a) ? `L${a}` : String(a));
   return words

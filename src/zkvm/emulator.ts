@@ -74,19 +74,31 @@ const mod = (x: bigint) => ((x % R) + R) % R;
 const CMP_LIMIT = 1n << BigInt(CMP_BITS);
 
 /** Checks the shapes of the inputs against the limits; throws RangeError naming what is wrong. */
-export function checkRunInputs(program: readonly bigint[], tape: readonly bigint[], params: readonly bigint[], limits: ZkvmLimits): void {
+export function checkRunInputs(
+  program: readonly bigint[],
+  tape: readonly bigint[],
+  params: readonly bigint[],
+  limits: ZkvmLimits,
+): void {
   if (program.length < 1 || program.length > limits.P) {
     throw new RangeError(`program has ${program.length} words; this zkVM holds 1..${limits.P} (P)`);
   }
-  if (tape.length !== limits.L) throw new RangeError(`tape has ${tape.length} words; this zkVM reads exactly ${limits.L} (L)`);
-  if (params.length !== limits.K) throw new RangeError(`params has ${params.length} words; this zkVM takes exactly ${limits.K} (K)`);
+  if (tape.length !== limits.L)
+    throw new RangeError(`tape has ${tape.length} words; this zkVM reads exactly ${limits.L} (L)`);
+  if (params.length !== limits.K)
+    throw new RangeError(`params has ${params.length} words; this zkVM takes exactly ${limits.K} (K)`);
   program.forEach((w, i) => assertFieldElement(w, `program[${i}]`));
   tape.forEach((w, i) => assertFieldElement(w, `tape[${i}]`));
   params.forEach((w, i) => assertFieldElement(w, `params[${i}]`));
 }
 
 /** Runs `program` on `tape` and `params` for at most T steps. Throws RangeError on malformed inputs. */
-export function emulate(program: readonly bigint[], tape: readonly bigint[], params: readonly bigint[], limits: ZkvmLimits): EmulateResult {
+export function emulate(
+  program: readonly bigint[],
+  tape: readonly bigint[],
+  params: readonly bigint[],
+  limits: ZkvmLimits,
+): EmulateResult {
   checkRunInputs(program, tape, params, limits);
   const regs = new Array<bigint>(NUM_REGS).fill(0n);
   const journal = new Array<bigint>(limits.J).fill(0n);
@@ -94,7 +106,15 @@ export function emulate(program: readonly bigint[], tape: readonly bigint[], par
   let pc = 0;
   let tp = 0;
   let jp = 0;
-  const fail = (reason: InvalidReason, step: number): EmulateFail => ({ ok: false, reason, pc, step, journal: [...journal], journalLen: jp, trace });
+  const fail = (reason: InvalidReason, step: number): EmulateFail => ({
+    ok: false,
+    reason,
+    pc,
+    step,
+    journal: [...journal],
+    journalLen: jp,
+    trace,
+  });
 
   for (let step = 0; step < limits.T; step++) {
     trace.push({ pc, regs: [...regs], tp, jp });

@@ -68,11 +68,17 @@ export async function proveLoanGuest(
     );
   }
   const tape = batchTape(args.batch, args.batchSize);
-  return proveZkvm({ program: loanGuest().words, tape, params: loanGuestParams(args) }, { ...options, limits, profile: args.profile });
+  return proveZkvm(
+    { program: loanGuest().words, tape, params: loanGuestParams(args) },
+    { ...options, limits, profile: args.profile },
+  );
 }
 
 /** Figures the build writes into its manifest: the loan guest's method ID and its steps on a full batch. */
-export function zkvmManifestExtras(profile: Profile, limits: ZkvmLimits = zkvmParams(profile)): {
+export function zkvmManifestExtras(
+  profile: Profile,
+  limits: ZkvmLimits = zkvmParams(profile),
+): {
   loanGuestMethodId: string;
   loanGuestWords: number;
   loanGuestSteps: number;

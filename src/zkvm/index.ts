@@ -15,7 +15,19 @@ export {
   type StepState,
   type ZkvmLimits,
 } from "./emulator";
-export { CMP_BITS, IMM_BITS, MAX_IMM, NUM_REGS, Op, OP_NAMES, WORD_BITS, decode, encode, type Fields, type OpName } from "./isa";
+export {
+  CMP_BITS,
+  IMM_BITS,
+  MAX_IMM,
+  NUM_REGS,
+  Op,
+  OP_NAMES,
+  WORD_BITS,
+  decode,
+  encode,
+  type Fields,
+  type OpName,
+} from "./isa";
 export { methodId } from "./method";
 export { zkvmParams } from "./params";
 export { zkvmInput, zkvmPublicSignals, type ZkvmCircuitInput } from "./input";

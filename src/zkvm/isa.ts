@@ -73,7 +73,8 @@ export interface Fields {
 /** Packs fields into a word; throws RangeError when a field does not fit its width. */
 export function encode(f: Fields): bigint {
   const check = (v: number, bits: number, what: string) => {
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits) throw new RangeError(`${what} ${v} does not fit in ${bits} bits`);
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits)
+      throw new RangeError(`${what} ${v} does not fit in ${bits} bits`);
   };
   check(f.op, OP_BITS, "opcode");
   check(f.rd, REG_BITS, "rd");

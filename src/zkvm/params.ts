@@ -7,7 +7,10 @@ import type { ZkvmLimits } from "./emulator";
 const KEYS = ["T", "P", "L", "K", "J"] as const;
 
 /** `{ T, P, L, K, J }` of the zkvm circuit for `profile`; throws if the registry entry is malformed. */
-export function zkvmParams(profile: Profile, registryFile = path.join(REPO_ROOT, "circuits", "registry.json")): ZkvmLimits {
+export function zkvmParams(
+  profile: Profile,
+  registryFile = path.join(REPO_ROOT, "circuits", "registry.json"),
+): ZkvmLimits {
   const registry = JSON.parse(fs.readFileSync(registryFile, "utf8")) as {
     circuits?: { zkvm?: { params?: Record<string, Record<string, unknown> | undefined> } };
   };
@@ -17,10 +20,13 @@ export function zkvmParams(profile: Profile, registryFile = path.join(REPO_ROOT,
   for (const k of KEYS) {
     const v = entry[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-      throw new Error(`${registryFile}: zkvm.params.${profile}.${k} must be a positive integer, got ${JSON.stringify(v)}`);
+      throw new Error(
+        `${registryFile}: zkvm.params.${profile}.${k} must be a positive integer, got ${JSON.stringify(v)}`,
+      );
     }
     out[k] = v;
   }
-  if (out.K > 8) throw new Error(`${registryFile}: zkvm.params.${profile}.K must be <= 8 (PUB indexes params with a 3-bit field)`);
+  if (out.K > 8)
+    throw new Error(`${registryFile}: zkvm.params.${profile}.K must be <= 8 (PUB indexes params with a 3-bit field)`);
   return out;
 }

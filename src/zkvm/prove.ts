@@ -57,7 +57,9 @@ export interface ZkvmProof {
 
 function artifact(file: string, what: string, profile: Profile): string {
   if (!fs.existsSync(file)) {
-    throw new Error(`zkvm ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`);
+    throw new Error(
+      `zkvm ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
+    );
   }
   return file;
 }
@@ -97,7 +99,11 @@ export async function verifyZkvm(
   publicSignals: readonly bigint[],
   options: Pick<ZkvmProofOptions, "profile" | "paths">,
 ): Promise<boolean> {
-  const vkeyFile = artifact((options.paths ?? circuitPaths("zkvm", options.profile)).vkey, "verification key", options.profile);
+  const vkeyFile = artifact(
+    (options.paths ?? circuitPaths("zkvm", options.profile)).vkey,
+    "verification key",
+    options.profile,
+  );
   const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
   if (vkey.protocol !== "groth16") throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected groth16`);
   if (publicSignals.length !== vkey.nPublic) return false;
@@ -118,13 +124,15 @@ export function encodeZkvmProof(proof: Groth16Proof): bigint[] {
   const { pi_a: a, pi_b: b, pi_c: c } = proof;
   const affine = (p: string[] | undefined, what: string) => {
     if (!Array.isArray(p) || p.length < 2) throw new TypeError(`proof.${what} must be a G1 point [x, y, z]`);
-    if (p.length > 2 && BigInt(p[2]) !== 1n) throw new TypeError(`proof.${what} must be affine (z = 1) as snarkjs outputs it`);
+    if (p.length > 2 && BigInt(p[2]) !== 1n)
+      throw new TypeError(`proof.${what} must be affine (z = 1) as snarkjs outputs it`);
   };
   affine(a, "pi_a");
   affine(c, "pi_c");
   if (!Array.isArray(b) || b.length < 2 || b.some((x, i) => i < 2 && (!Array.isArray(x) || x.length !== 2))) {
     throw new TypeError("proof.pi_b must be a G2 point [[x0, x1], [y0, y1], [1, 0]]");
   }
-  if (b.length > 2 && (BigInt(b[2][0]) !== 1n || BigInt(b[2][1]) !== 0n)) throw new TypeError("proof.pi_b must be affine (z = 1)");
+  if (b.length > 2 && (BigInt(b[2][0]) !== 1n || BigInt(b[2][1]) !== 0n))
+    throw new TypeError("proof.pi_b must be affine (z = 1)");
   return [a[0], a[1], b[0][1], b[0][0], b[1][1], b[1][0], c[0], c[1]].map((s) => BigInt(s));
 }

@@ -18,7 +18,8 @@ import {
 import { randomRun, rng } from "./helpers";
 
 const LIMITS: ZkvmLimits = { T: 20, P: 16, L: 3, K: 2, J: 2 };
-const run = (src: string, tape = [0n, 0n, 0n], params = [0n, 0n], limits = LIMITS) => emulate(assemble(src).words, tape, params, limits);
+const run = (src: string, tape = [0n, 0n, 0n], params = [0n, 0n], limits = LIMITS) =>
+  emulate(assemble(src).words, tape, params, limits);
 
 describe("zkvm: assembler, disassembler, emulator", () => {
   it("encodes words as op + 16 rd + 128 rs1 + 1024 rs2 + 8192 imm", () => {
@@ -63,7 +64,10 @@ describe("zkvm: assembler, disassembler, emulator", () => {
       ["JMP nowhere", /^line 1: unknown label "nowhere"/],
       ["a: HALT\na: HALT", /^line 2: label "a" is defined twice/],
       ["PUB r1, 8", /^line 1: parameter index 8 is out of range 0..7/],
-      [".word 21888242871839275222246405745257275088548364400416034343698204186575808495617", /^line 1: .word needs a field element/],
+      [
+        ".word 21888242871839275222246405745257275088548364400416034343698204186575808495617",
+        /^line 1: .word needs a field element/,
+      ],
       ["ADD r1,, r2", /^line 1: empty operand/],
     ];
     for (const [src, re] of cases) {
@@ -90,7 +94,9 @@ describe("zkvm: assembler, disassembler, emulator", () => {
       const text = disassemble(program);
       expect(assemble(text).words, text).to.deep.equal(program);
     }
-    expect(disassemble([encode({ op: Op.JMP, rd: 0, rs1: 0, rs2: 0, imm: 1 }), 1n])).to.equal("\tJMP L1\t; 0\nL1:\tHALT\t; 1\n");
+    expect(disassemble([encode({ op: Op.JMP, rd: 0, rs1: 0, rs2: 0, imm: 1 }), 1n])).to.equal(
+      "\tJMP L1\t; 0\nL1:\tHALT\t; 1\n",
+    );
     expect(disassemble([0n, 1n + 16n])).to.match(/\.word 0x0\t; 0\n\t\.word 0x11\t; 1/); // HALT with rd set is not canonical
   });
 
@@ -152,11 +158,23 @@ skip:   WRITE r3
   });
 
   it("rejects malformed inputs with a clear error", () => {
-    expect(() => emulate([], [0n, 0n, 0n], [0n, 0n], LIMITS)).to.throw(RangeError, /program has 0 words; this zkVM holds 1..16/);
+    expect(() => emulate([], [0n, 0n, 0n], [0n, 0n], LIMITS)).to.throw(
+      RangeError,
+      /program has 0 words; this zkVM holds 1..16/,
+    );
     expect(() => emulate(new Array(17).fill(1n), [0n, 0n, 0n], [0n, 0n], LIMITS)).to.throw(RangeError, /17 words/);
-    expect(() => emulate([1n], [0n], [0n, 0n], LIMITS)).to.throw(RangeError, /tape has 1 words; this zkVM reads exactly 3/);
-    expect(() => emulate([1n], [0n, 0n, 0n], [0n], LIMITS)).to.throw(RangeError, /params has 1 words; this zkVM takes exactly 2/);
-    expect(() => emulate([1n], [SNARK_SCALAR_FIELD, 0n, 0n], [0n, 0n], LIMITS)).to.throw(RangeError, /tape\[0\] must satisfy/);
+    expect(() => emulate([1n], [0n], [0n, 0n], LIMITS)).to.throw(
+      RangeError,
+      /tape has 1 words; this zkVM reads exactly 3/,
+    );
+    expect(() => emulate([1n], [0n, 0n, 0n], [0n], LIMITS)).to.throw(
+      RangeError,
+      /params has 1 words; this zkVM takes exactly 2/,
+    );
+    expect(() => emulate([1n], [SNARK_SCALAR_FIELD, 0n, 0n], [0n, 0n], LIMITS)).to.throw(
+      RangeError,
+      /tape\[0\] must satisfy/,
+    );
   });
 
   it("methodId is the TAG_METHOD sponge over the program words (independent of P)", () => {

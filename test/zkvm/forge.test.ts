@@ -60,7 +60,14 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
 
   it("a register value changed mid-trace (and carried into the journal)", () => {
     rejected(h.forge(honest, { "main.step[4].regNext[2]": 13n }));
-    rejected(h.forge(honest, { "main.step[4].regNext[2]": 13n, "main.step[5].writtenWord": 13n, "main.step[5].journalOut[0]": 13n, "main.journal[0]": 13n }));
+    rejected(
+      h.forge(honest, {
+        "main.step[4].regNext[2]": 13n,
+        "main.step[5].writtenWord": 13n,
+        "main.step[5].journalOut[0]": 13n,
+        "main.journal[0]": 13n,
+      }),
+    );
     rejected(h.forge(honest, { "main.step[2].regNext[2]": 13n })); // the ADD result itself
   });
 
@@ -129,7 +136,10 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     const t = limits.L;
     for (const inv of [0n, 1n, 12345n]) {
       const failed = rejected(h.forge(w, { [`main.shift[${t}].advance`]: 1n, [`main.step[${t}].readRoomInv`]: inv }));
-      expect(failed.some((c) => boundCheck(t).has(c)), "the tape bound constraint fails").to.equal(true);
+      expect(
+        failed.some((c) => boundCheck(t).has(c)),
+        "the tape bound constraint fails",
+      ).to.equal(true);
     }
     // The same forgery one step earlier (pointer L - 1, a word left) passes the bound check: it is the bound that fires.
     const early = h.forge(w, {

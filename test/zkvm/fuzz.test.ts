@@ -53,7 +53,16 @@ describe("zkvm: differential fuzz, emulator vs circuit", function () {
     const outcomes = await fuzz(h, FUZZ_LIMITS, 1000, SEED);
     // The generator must exercise valid runs and every kind of invalid run, or the agreement means little.
     expect(outcomes.valid, JSON.stringify(outcomes)).to.be.greaterThan(300);
-    for (const reason of ["pc-out-of-program", "bad-instruction", "compare-operand-too-wide", "tape-exhausted", "param-out-of-range", "journal-full", "assert-failed", "not-halted"]) {
+    for (const reason of [
+      "pc-out-of-program",
+      "bad-instruction",
+      "compare-operand-too-wide",
+      "tape-exhausted",
+      "param-out-of-range",
+      "journal-full",
+      "assert-failed",
+      "not-halted",
+    ]) {
       expect(outcomes[reason] ?? 0, `${reason} in ${JSON.stringify(outcomes)}`).to.be.greaterThan(0);
     }
   });

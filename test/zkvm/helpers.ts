@@ -127,8 +127,22 @@ export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readon
       continue;
     }
     const kind = pick<string>(rand, [
-      ["ADDI", 3], ["ADD", 1], ["SUB", 1], ["MUL", 1], ["LT", 1.5], ["LE", 1.5], ["EQ", 1], ["JMP", 0.4], ["BEQ", 1],
-      ["BNE", 1], ["READ", 3.5], ["PUB", 1], ["WRITE", 2], ["ASSERT", 0.6], ["HALT", 0.4], ["RAW", 0.25],
+      ["ADDI", 3],
+      ["ADD", 1],
+      ["SUB", 1],
+      ["MUL", 1],
+      ["LT", 1.5],
+      ["LE", 1.5],
+      ["EQ", 1],
+      ["JMP", 0.4],
+      ["BEQ", 1],
+      ["BNE", 1],
+      ["READ", 3.5],
+      ["PUB", 1],
+      ["WRITE", 2],
+      ["ASSERT", 0.6],
+      ["HALT", 0.4],
+      ["RAW", 0.25],
     ]);
     if (kind === "RAW") {
       program.push(
@@ -144,11 +158,20 @@ export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readon
     const op = Op[kind as keyof typeof Op];
     const f = { op, rd: 0, rs1: 0, rs2: 0, imm: 0 };
     if (["ADD", "SUB", "MUL", "LT", "LE", "EQ"].includes(kind)) Object.assign(f, { rd: reg(), rs1: reg(), rs2: reg() });
-    if (kind === "ADDI") Object.assign(f, { rd: reg(), rs1: reg(), imm: rand() < 0.7 ? Math.floor(rand() * 20) : Math.floor(rand() * (MAX_IMM + 1)) });
+    if (kind === "ADDI")
+      Object.assign(f, {
+        rd: reg(),
+        rs1: reg(),
+        imm: rand() < 0.7 ? Math.floor(rand() * 20) : Math.floor(rand() * (MAX_IMM + 1)),
+      });
     if (kind === "JMP") f.imm = target(i);
     if (kind === "BEQ" || kind === "BNE") Object.assign(f, { rs1: reg(), rs2: reg(), imm: target(i) });
     if (kind === "READ") f.rd = reg();
-    if (kind === "PUB") Object.assign(f, { rd: reg(), rs1: rand() < 0.85 ? Math.floor(rand() * limits.K) : limits.K + Math.floor(rand() * (8 - limits.K)) });
+    if (kind === "PUB")
+      Object.assign(f, {
+        rd: reg(),
+        rs1: rand() < 0.85 ? Math.floor(rand() * limits.K) : limits.K + Math.floor(rand() * (8 - limits.K)),
+      });
     if (kind === "WRITE") f.rs1 = reg();
     if (kind === "ASSERT") Object.assign(f, { rs1: reg(), rs2: rand() < 0.5 ? 0 : reg() });
     // Non-canonical encodings (unused fields set) are valid instructions too: exercise them sometimes.
@@ -163,7 +186,10 @@ export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readon
 // r1csfile ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { readR1cs } = require("r1csfile") as {
-  readR1cs(file: string, opts: object): Promise<{ constraints: Record<string, unknown>[][]; curve?: { terminate?: () => Promise<void> } }>;
+  readR1cs(
+    file: string,
+    opts: object,
+  ): Promise<{ constraints: Record<string, unknown>[][]; curve?: { terminate?: () => Promise<void> } }>;
 };
 
 const touchCache = new Map<string, Promise<Map<number, number[]>>>();

@@ -112,7 +112,9 @@ describe("zkvm: the loan-attestation guest", function () {
       expect(run).to.deep.include({ ok: false, reason: "compare-operand-too-wide", pc: 5 });
       expect(() => evaluatePolicy(batch, threshold, policy)).to.throw();
       let rejected = false;
-      await h.witness(zkvmInput(guest.words, batchTape(batch, N), params, limits, run) as unknown as Record<string, unknown>).catch(() => (rejected = true));
+      await h
+        .witness(zkvmInput(guest.words, batchTape(batch, N), params, limits, run) as unknown as Record<string, unknown>)
+        .catch(() => (rejected = true));
       expect(rejected).to.equal(true);
     }
   });
@@ -120,7 +122,11 @@ describe("zkvm: the loan-attestation guest", function () {
   it("has a stable method ID, exported for the build manifest", () => {
     expect(guest.methodId).to.equal(methodId(guest.words));
     const extras = zkvmManifestExtras("test");
-    expect(extras).to.deep.equal({ loanGuestMethodId: guest.methodId.toString(), loanGuestWords: guest.words.length, loanGuestSteps: loanGuestSteps(N) });
+    expect(extras).to.deep.equal({
+      loanGuestMethodId: guest.methodId.toString(),
+      loanGuestWords: guest.words.length,
+      loanGuestSteps: loanGuestSteps(N),
+    });
     expect(zkvmManifestExtras("production").loanGuestMethodId).to.equal(extras.loanGuestMethodId); // independent of P, T, L
   });
 
@@ -176,9 +182,16 @@ describe("zkvm: the loan-attestation guest", function () {
         expect(await verifier.verifyProof(...solidityArgs(words), tampered), `Solidity, signal ${i}`).to.equal(false);
         const aliased = [...proved.publicSignals];
         aliased[i] += R; // same field element, non-canonical: the Groth16 verifier checks < r
-        expect(await verifier.verifyProof(...solidityArgs(words), aliased), `Solidity, signal ${i} + r`).to.equal(false);
-        expect(await snarkjs.groth16.verify(vkey, aliased.map(String), proved.proof), `snarkjs, signal ${i} + r`).to.equal(false);
-        expect(await verifyZkvm(proved.proof, aliased, { profile: "test" }), `verifyZkvm, signal ${i} + r`).to.equal(false);
+        expect(await verifier.verifyProof(...solidityArgs(words), aliased), `Solidity, signal ${i} + r`).to.equal(
+          false,
+        );
+        expect(
+          await snarkjs.groth16.verify(vkey, aliased.map(String), proved.proof),
+          `snarkjs, signal ${i} + r`,
+        ).to.equal(false);
+        expect(await verifyZkvm(proved.proof, aliased, { profile: "test" }), `verifyZkvm, signal ${i} + r`).to.equal(
+          false,
+        );
       }
       expect(await verifyZkvm(proved.proof, proved.publicSignals.slice(1), { profile: "test" })).to.equal(false);
     });
@@ -193,14 +206,22 @@ describe("zkvm: the loan-attestation guest", function () {
 
     it("refuses to prove an invalid run, naming the fault", async () => {
       const err = await proveZkvm(
-        { program: guest.words, tape: batchTape([{ applicantId: 1n, score: 2n ** 32n, salt: 1n }], N), params: loanGuestParams({ ...binding, threshold }) },
+        {
+          program: guest.words,
+          tape: batchTape([{ applicantId: 1n, score: 2n ** 32n, salt: 1n }], N),
+          params: loanGuestParams({ ...binding, threshold }),
+        },
         { profile: "test" },
       ).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ZkvmRunError);
       expect((err as ZkvmRunError).message).to.match(/compare-operand-too-wide at step 5, pc 5/);
-      const sizeErr = await proveLoanGuest({ ...binding, threshold, batch, batchSize: N + 1, profile: "test" }).catch((e: unknown) => e);
+      const sizeErr = await proveLoanGuest({ ...binding, threshold, batch, batchSize: N + 1, profile: "test" }).catch(
+        (e: unknown) => e,
+      );
       expect(sizeErr).to.be.instanceOf(RangeError);
-      expect((sizeErr as Error).message).to.match(/batch size 5 gives a 16-word tape but the test zkVM reads 13 words \(batch size 4\)/);
+      expect((sizeErr as Error).message).to.match(
+        /batch size 5 gives a 16-word tape but the test zkVM reads 13 words \(batch size 4\)/,
+      );
     });
   });
 });
