@@ -168,37 +168,54 @@ function deploymentFile(hre: HardhatRuntimeEnvironment, arg: string | undefined)
   return arg ? path.resolve(arg) : path.join(hre.config.paths.root, "deployments", `${hre.network.name}.json`);
 }
 
-async function target(hre: HardhatRuntimeEnvironment, args: CommonArgs, onEvent?: (e: PipelineEvent) => void) {
+/**
+ * The network as the pipeline uses it: an ethers provider over Hardhat's provider whose read-only
+ * calls are retried on transient errors (src/pipeline/rpc.ts), and the first configured account.
+ */
+async function chain(hre: HardhatRuntimeEnvironment, onEvent?: (e: PipelineEvent) => void) {
   const p = await import("../src/pipeline");
-  return p.withRetry("read the deployment from the chain", () => targetOnce(hre, args), {
+  const { BrowserProvider } = await import("ethers");
+  const retry = {
     ...p.DEFAULT_RETRY,
-    onRetry: (i) => onEvent?.({ type: "retry", ...i }),
+    onRetry: (i: { what: string; attempt: number; delayMs: number; message: string }) =>
+      onEvent?.({ type: "retry", ...i }),
+  };
+  const provider = new BrowserProvider(p.retryingProvider(hre.network.provider, retry), undefined, {
+    cacheTimeout: -1,
   });
+  const [account] = await hre.ethers.getSigners();
+  return { provider, account: account?.address };
 }
 
-async function targetOnce(hre: HardhatRuntimeEnvironment, args: CommonArgs) {
+async function target(hre: HardhatRuntimeEnvironment, args: CommonArgs, onEvent?: (e: PipelineEvent) => void) {
   const p = await import("../src/pipeline");
   const { loanGuest } = await import("../src/zkvm");
   const { toBigInt } = await import("../src/field");
+  const { provider, account } = await chain(hre, onEvent);
   const deployment = p.readDeployment(deploymentFile(hre, args.deployment));
   const { context, policy } = await p.resolveTarget({
     deployment,
-    provider: hre.ethers.provider,
+    provider,
     policyId: args.policyId ? toBigInt(args.policyId, "--policy-id") : undefined,
     policy: p.policyModel,
     guestMethodId: loanGuest().methodId,
   });
-  return { deployment, context, policy };
+  return { deployment, context, policy, provider, account };
 }
 
-async function client(hre: HardhatRuntimeEnvironment, anchor: string) {
+async function client(
+  hre: HardhatRuntimeEnvironment,
+  anchor: string,
+  provider: import("ethers").BrowserProvider,
+  account: string | undefined,
+) {
   const { EthersAnchorClient } = await import("../src/pipeline");
-  const [signer] = await hre.ethers.getSigners();
-  if (!signer)
+  if (!account) {
     throw new Error(
       `network "${hre.network.name}" has no account to send from: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`,
     );
-  return new EthersAnchorClient(anchor, signer, hre.ethers.provider);
+  }
+  return new EthersAnchorClient(anchor, await provider.getSigner(account), provider);
 }
 
 async function openOrLoad(
@@ -208,8 +225,8 @@ async function openOrLoad(
   mustExist: boolean,
 ) {
   const p = await import("../src/pipeline");
-  const { context, policy } = await target(hre, args, sink);
-  const anchor = await client(hre, context.anchor);
+  const { context, policy, provider, account } = await target(hre, args, sink);
+  const anchor = await client(hre, context.anchor, provider, account);
   const runsDir = path.resolve(args.runsDir);
   if (!args.input) {
     if (!args.run) throw new Error("pass --input <applications.csv|json> (or --run <id> to continue a planned run)");
@@ -360,15 +377,16 @@ task(
       const file = deploymentFile(hre, args.deployment);
       const d = p.readDeployment(file);
       const address = d.contracts.stateAnchor.address;
-      const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+      const { provider } = await chain(hre);
+      const chainId = (await provider.getNetwork()).chainId;
       if (chainId.toString() !== d.chainId)
         throw new Error(`the deployment manifest ${file} is for chain ${d.chainId}, the network is chain ${chainId}`);
-      const code = await hre.ethers.provider.getCode(address);
+      const code = await provider.getCode(address);
       if (code === "0x")
         throw new Error(
           `no contract at ${address} (the StateAnchor of ${file}) on chain ${chainId}: the node was reset? deploy again`,
         );
-      const v = await p.readAnchorView(address, hre.ethers.provider);
+      const v = await p.readAnchorView(address, provider);
       const out = {
         network: hre.network.name,
         chainId: chainId.toString(),
@@ -415,7 +433,7 @@ task(
       const p = await import("../src/pipeline");
       const { auditAnchor } = await import("../src/audit");
       const d = p.readDeployment(deploymentFile(hre, args.deployment));
-      const report = await auditAnchor(d.contracts.stateAnchor.address, hre.ethers.provider, {
+      const report = await auditAnchor(d.contracts.stateAnchor.address, (await chain(hre)).provider, {
         fromBlock: d.contracts.stateAnchor.blockNumber,
       });
       if (args.json) console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));

@@ -24,3 +24,4 @@ export { EthersAnchorClient, readAnchorView, anchorContract, type AnchorView } f
 export { policyModel, anchorStateModel } from "./models";
 export { readDeployment, resolveTarget, type TargetOptions } from "./target";
 export { sampleApplicationsCsv, mulberry32 } from "./sample";
+export { retryingProvider, type Eip1193 } from "./rpc";
