@@ -119,6 +119,23 @@ describe("zkvm: the loan-attestation guest", function () {
     }
   });
 
+  it("a tape claiming more than N active slots cannot halt within T = 8N + 8 steps", async () => {
+    const h = await testHarness();
+    expect(limits.T).to.equal(8 * N + 8);
+    for (const count of [BigInt(N + 1), R - 1n]) {
+      const tape = batchTape(randomBatch(rng(9), N), N);
+      tape[0] = count;
+      const params = loanGuestParams({ ...binding, threshold: 2n ** 32n - 1n });
+      const run = emulate(guest.words, tape, params, limits);
+      expect(run).to.deep.include({ ok: false, reason: "not-halted", step: limits.T });
+      let rejected = false;
+      await h
+        .witness(zkvmInput(guest.words, tape, params, limits, run) as unknown as Record<string, unknown>)
+        .catch(() => (rejected = true));
+      expect(rejected).to.equal(true);
+    }
+  });
+
   it("has a stable method ID, exported for the build manifest", () => {
     expect(guest.methodId).to.equal(methodId(guest.words));
     const extras = zkvmManifestExtras("test");
