@@ -22,7 +22,7 @@ const TRANSIENT_CODES = new Set([
   "HH110",
 ]);
 const TRANSIENT_TEXT =
-  /socket hang up|ECONNRESET|ECONNREFUSED|fetch failed|network error|timeout|timed out|Too Many Requests|\b(429|502|503|504)\b|Invalid JSON-RPC response|Cannot connect to the network|other side closed|unexpected end of JSON input|bad response/i;
+  /socket hang up|ECONNRESET|ECONNREFUSED|fetch failed|network error|timeout|timed out|Too Many Requests|(status|HTTP)[^0-9]{0,12}(429|502|503|504)\b|Service Unavailable|Bad Gateway|Gateway Time-?out|Invalid JSON-RPC response|Cannot connect to the network|other side closed|unexpected end of JSON input|bad response/i;
 
 /** True when `err` (or anything in its cause chain) looks like a transport failure worth retrying. */
 export function isTransient(err: unknown): boolean {
