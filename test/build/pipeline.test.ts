@@ -13,6 +13,7 @@ import {
   buildCircuits,
   BuildError,
   CircomCompileError,
+  ensureDevPtau,
   generatePtau,
   PUBLISHED_PTAU,
   readManifest,
@@ -279,6 +280,42 @@ describe("build pipeline (src/build) on fixture circuits", function () {
       note: "added by a later step",
     });
     expect(() => updateManifest("test", "nope", {}, rootA)).to.throw(/circuit nope is not in build\/test\/manifest\.json/);
+  });
+
+  it("refuses a test-profile circuit larger than the dev ptau, and an unknown --only name", async () => {
+    await rejects(
+      buildCircuits(options(rootA, { devPtauPower: 7 })),
+      BuildError,
+      /sum needs a ptau of power 8 but the test profile must fit the dev ptau of power 7/,
+    );
+    await rejects(
+      buildCircuits(options(rootA, { only: "nope" })),
+      BuildError,
+      /unknown circuit "nope" \(--only\); the registry has: square, sum/,
+    );
+  });
+
+  it("concurrent builds of one profile are serialized by the build lock", async () => {
+    const one = options(rootA);
+    const two = options(rootA);
+    await Promise.all([buildCircuits(one), buildCircuits(two)]);
+    const waited = [...one.events, ...two.events].filter((e) => e.type === "log" && /waiting for pid/.test(e.message));
+    expect(waited).to.have.length(1);
+    expect(fs.existsSync(path.join(rootA, "build", "test", ".build.lock"))).to.equal(false);
+  });
+
+  it("a dev ptau whose file no longer matches its sidecar is regenerated", async () => {
+    const devCache = path.join(tmp, "cache2");
+    const first = await ensureDevPtau(3, { cacheDir: devCache });
+    expect(first.cached).to.equal(false);
+    expect((await ensureDevPtau(3, { cacheDir: devCache })).cached).to.equal(true);
+    const buf = fs.readFileSync(first.file);
+    buf[buf.length - 10] ^= 1;
+    fs.writeFileSync(first.file, buf);
+    const again = await ensureDevPtau(3, { cacheDir: devCache });
+    expect(again.cached).to.equal(false);
+    expect(again.blake2b).to.equal(await blake2bFile(again.file));
+    expect(again.blake2b).to.not.equal(first.blake2b);
   });
 
   it("a circuit with a syntax error fails with the file and line, and is not in the manifest", async () => {
