@@ -63,6 +63,11 @@ describe("zkvm: the loan-attestation guest", function () {
 
   after(terminateCurves);
 
+  it("the test-size circuit fits the 2^14 dev ptau (constraints + public inputs < 2^14)", async () => {
+    const h = await testHarness();
+    expect(h.nConstraints + 4 + limits.K + limits.J + 1).to.be.lessThan(2 ** 14);
+  });
+
   it("the zkVM tape is the policy's batch tape (L = 1 + 3N) and T fits a full batch", () => {
     expect(limits.L).to.equal(1 + 3 * N);
     expect(loanGuestSteps(N)).to.be.at.most(limits.T);
