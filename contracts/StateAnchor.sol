@@ -295,7 +295,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint256[] calldata cs = batch.commitments;
         assembly ("memory-safe") {
             let p := add(data, 32)
-            mstore(p, selector)
+            mstore(p, and(selector, shl(224, 0xffffffff))) // clean: short types may carry dirty bits
             calldatacopy(add(p, 4), proof, 768)
             let s := add(p, 772)
             mstore(s, calldataload(batch))
@@ -357,7 +357,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
             let buf := add(nodes, mul(width, 32))
             // Leaves: buf holds the 5-word leaf preimage; only commitment, approved and slot change.
             mstore(add(buf, 64), policyId)
-            mstore(add(buf, 96), batchNonce)
+            mstore(add(buf, 96), and(batchNonce, 0xffffffffffffffff))
             for {
                 let i := 0
             } lt(i, n) {
