@@ -384,11 +384,7 @@ async function build(
         }
         plonkGates = prev.plonkGates;
       } else if (circuit.proofSystem === "groth16") {
-        await groth16Setup(
-          name,
-          { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey },
-          steps,
-        );
+        await groth16Setup(name, { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey }, steps, devOnly);
       } else {
         const gates = await plonkSetup(
           name,

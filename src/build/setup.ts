@@ -44,7 +44,14 @@ export interface SetupPaths {
  * Groth16 phase 2: newZKey, one contribution (64 bytes of crypto.randomBytes), a beacon, then
  * verifyFromR1cs against the r1cs and the ptau. Stops with a BuildError (and no zkey) on failure.
  */
-export async function groth16Setup(circuit: string, p: SetupPaths, steps: StepRunner): Promise<void> {
+export async function groth16Setup(
+  circuit: string,
+  p: SetupPaths,
+  steps: StepRunner,
+  devOnly: boolean,
+): Promise<void> {
+  // The contribution name is stored in the zkey: dev zkeys say what they are wherever they end up.
+  const contributor = devOnly ? "zk-loan-anchor build (development only: not for production)" : "zk-loan-anchor build";
   const z0 = `${p.zkey}.0.tmp`;
   const z1 = `${p.zkey}.1.tmp`;
   const candidate = `${p.zkey}.final.tmp`;
@@ -54,7 +61,7 @@ export async function groth16Setup(circuit: string, p: SetupPaths, steps: StepRu
     );
     await steps.run("zkey-contribute", "phase-2 contribution, entropy from crypto.randomBytes(64)", async (log) => {
       const entropy = crypto.randomBytes(64).toString("hex");
-      check(await snarkjs.zKey.contribute(z0, z1, "zk-loan-anchor build", entropy, log), log, "zkey contribute", circuit, "zkey-contribute");
+      check(await snarkjs.zKey.contribute(z0, z1, contributor, entropy, log), log, "zkey contribute", circuit, "zkey-contribute");
     });
     await steps.run("zkey-beacon", "phase-2 beacon (random 32-byte beacon, 2^10 iterations)", async (log) => {
       const beacon = crypto.randomBytes(32).toString("hex");
