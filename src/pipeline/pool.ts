@@ -32,9 +32,10 @@ export class ProvingFailedError extends Error {
 
 const WORKER = path.join(__dirname, `worker${path.extname(__filename)}`);
 
+/** Workers write nothing to stdout: anything a prover prints goes to stderr, so --json output stays parseable. */
 function spawnWorker(): ChildProcess {
   const execArgv = __filename.endsWith(".ts") ? ["-r", "ts-node/register/transpile-only"] : [];
-  return fork(WORKER, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
+  return fork(WORKER, [], { execArgv, stdio: ["ignore", 2, 2, "ipc"], serialization: "json" });
 }
 
 export async function runPool(jobs: readonly PoolJob[], options: PoolOptions): Promise<void> {
