@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import { SNARK_SCALAR_FIELD as P } from "../../src/field";
-import { circuitPaths } from "../../src/paths";
+import path from "node:path";
+import { REPO_ROOT, circuitPaths, manifestPath } from "../../src/paths";
 import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
 import { plonkSize } from "../../src/policy/gates";
 import { batchTape, tapeDigest } from "../../src/tape";
@@ -33,6 +34,14 @@ describe("policy circuit (test profile, witness level)", function () {
     }
     h = await loadHarness(paths);
     forger = await Forger.load(h, params, paths.r1cs);
+  });
+
+  it("is compiled with the registry's circomFlags (--O1), which the build records in its manifest", () => {
+    const registry = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "circuits", "registry.json"), "utf8"));
+    expect(registry.circuits.policy.circomFlags).to.deep.equal(["--O1"]);
+    const manifest = JSON.parse(fs.readFileSync(manifestPath("test"), "utf8"));
+    expect(manifest.circuits.policy.compiler.flags.slice(-1)).to.deep.equal(["--O1"]);
+    expect(manifest.circuits.policy.plonkGates).to.be.at.most(2 ** 14);
   });
 
   it("fits the 2^14 dev powers of tau as a PLONK circuit", async () => {
