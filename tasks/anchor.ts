@@ -156,7 +156,9 @@ async function reported<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
     ];
     if (
       known.includes(e.name) ||
-      /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+)/.test(e.message)
+      /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+|network "|pass --input|--confirmations|read .*still failing|submission is not making progress)/.test(
+        e.message,
+      )
     ) {
       throw new HardhatPluginError(PLUGIN, e.message, e);
     }
@@ -226,7 +228,8 @@ async function openOrLoad(
 ) {
   const p = await import("../src/pipeline");
   const { context, policy, provider, account } = await target(hre, args, sink);
-  const anchor = await client(hre, context.anchor, provider, account);
+  // Proving needs no account; only submission creates the sending client.
+  const anchor = () => client(hre, context.anchor, provider, account);
   const runsDir = path.resolve(args.runsDir);
   if (!args.input) {
     if (!args.run) throw new Error("pass --input <applications.csv|json> (or --run <id> to continue a planned run)");
@@ -268,7 +271,7 @@ async function openOrLoad(
     policy,
     state: p.anchorStateModel,
     readStart: () =>
-      p.withRetry("read anchor state", () => anchor.readState(), {
+      p.withRetry("read anchor state", () => p.readAnchorState(context.anchor, provider), {
         ...p.DEFAULT_RETRY,
         onRetry: (i) => sink({ type: "retry", ...i }),
       }),
@@ -327,7 +330,7 @@ async function doSubmit(
   const r = renderer(args.json);
   const o = opened ?? (await openOrLoad(hre, args, r.sink, true));
   if (args.confirmations < 1) throw new Error("--confirmations must be at least 1");
-  const summary = await p.submitRun(o.plan, o.store, o.anchor, {
+  const summary = await p.submitRun(o.plan, o.store, await o.anchor(), {
     confirmations: args.confirmations,
     retry: { attempts: Math.max(1, args.retries) },
     pollMs: hre.network.name === "hardhat" ? 10 : 500,
@@ -360,6 +363,11 @@ runParams(
   true,
 ).setAction((args: ProveArgs & SubmitArgs, hre) =>
   reported(args.json, async () => {
+    if ((await hre.ethers.getSigners()).length === 0) {
+      throw new Error(
+        `network "${hre.network.name}" has no account to send from: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`,
+      );
+    }
     const proved = await doProve(hre, args);
     await doSubmit(hre, args, proved);
   }),
@@ -530,7 +538,7 @@ task(
         const proveMs = Date.now() - tProve;
         r.stop();
         const tSubmit = Date.now();
-        const submitted = await p.submitRun(proved.plan, proved.store, proved.anchor, {
+        const submitted = await p.submitRun(proved.plan, proved.store, await proved.anchor(), {
           confirmations: 1,
           pollMs: 10,
           onEvent: quiet,

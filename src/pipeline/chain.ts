@@ -63,6 +63,14 @@ export async function readAnchorView(
   return { stateRoot, nonce, decisionCount, domain, policyCount, policies, blockNumber: blockTag };
 }
 
+/** The anchor's (nonce, root) at one block, read-only (no account needed). */
+export async function readAnchorState(address: string, provider: Provider): Promise<AnchorState> {
+  const c = anchorContract(address, provider);
+  const blockTag = await provider.getBlockNumber();
+  const [nonce, root] = await Promise.all([c.nonce({ blockTag }), c.stateRoot({ blockTag })]);
+  return { nonce: BigInt(nonce), root: BigInt(root) };
+}
+
 function asRevert(err: unknown): unknown {
   const decoded = decodeAnchorError(err);
   if (decoded)
@@ -102,9 +110,7 @@ export class EthersAnchorClient implements AnchorClient {
   }
 
   async readState(): Promise<AnchorState> {
-    const blockTag = await this.provider.getBlockNumber();
-    const [nonce, root] = await Promise.all([this.contract.nonce({ blockTag }), this.contract.stateRoot({ blockTag })]);
-    return { nonce: BigInt(nonce), root: BigInt(root) };
+    return readAnchorState(this.address, this.provider);
   }
 
   async preflight(call: AttestCall): Promise<void> {

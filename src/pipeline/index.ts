@@ -20,7 +20,7 @@ export { submitRun, attestCall, type SubmitOptions, type SubmitSummary } from ".
 export { withRetry, isTransient, DEFAULT_RETRY, type RetryOptions } from "./retry";
 export { openRun, defaultRunId, type OpenRunOptions, type OpenedRun } from "./run";
 export { writeFileAtomic, writeJsonAtomic } from "./atomic";
-export { EthersAnchorClient, readAnchorView, anchorContract, type AnchorView } from "./chain";
+export { EthersAnchorClient, readAnchorView, readAnchorState, anchorContract, type AnchorView } from "./chain";
 export { policyModel, anchorStateModel } from "./models";
 export { readDeployment, resolveTarget, type TargetOptions } from "./target";
 export { sampleApplicationsCsv, mulberry32 } from "./sample";
