@@ -44,7 +44,11 @@ export interface CompileResult {
 export class CircomCompileError extends Error {}
 
 /** Runs circom2 on `mainFile` writing `<name>.r1cs/.sym/_js` into `outDir`. */
-export async function runCircom(mainFile: string, outDir: string, extraFlags: readonly string[] = []): Promise<CompileResult> {
+export async function runCircom(
+  mainFile: string,
+  outDir: string,
+  extraFlags: readonly string[] = [],
+): Promise<CompileResult> {
   fs.mkdirSync(outDir, { recursive: true });
   const cli = require.resolve("circom2/cli.js");
   const args = [cli, mainFile, ...CIRCOM_FLAGS, ...extraFlags, "-o", outDir];

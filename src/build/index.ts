@@ -8,45 +8,16 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import {
-  buildDir,
-  circuitPaths,
-  manifestPath,
-  REPO_ROOT,
-  type Profile,
-} from "../paths";
+import { buildDir, circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
 import { terminateCurves } from "../snark";
-import {
-  CIRCOM_FLAGS,
-  circomVersion,
-  compileTemplate,
-  mainSource,
-} from "./circom";
-import { inputsHash, sha256, sha256File } from "./hashing";
+import { CIRCOM_FLAGS, circomVersion, compileTemplate, mainSource } from "./circom";
+import { canonicalJson, inputsHash, sha256, sha256File } from "./hashing";
 import { withLock } from "./lock";
-import {
-  emptyManifest,
-  readManifest,
-  writeManifest,
-  type CircuitManifest,
-  type Manifest,
-} from "./manifest";
+import { emptyManifest, readManifest, writeManifest, type CircuitManifest, type Manifest } from "./manifest";
 import { BuildError, type BuildStep, type ProgressCallback } from "./progress";
-import {
-  checkUserPtau,
-  DEV_ONLY,
-  DEV_PTAU_POWER,
-  ensureDevPtau,
-  type PtauChoice,
-} from "./ptau";
+import { checkUserPtau, DEV_ONLY, DEV_PTAU_POWER, ensureDevPtau, type PtauChoice } from "./ptau";
 import { readR1csInfo, requiredPower, type R1csInfo } from "./r1cs";
-import {
-  loadRegistry,
-  mainSpec,
-  verifierContractName,
-  type Registry,
-  type RegistryCircuit,
-} from "./registry";
+import { loadRegistry, mainSpec, verifierContractName, type Registry, type RegistryCircuit } from "./registry";
 import {
   exportSolidityVerifier,
   exportVerificationKey,
@@ -97,22 +68,28 @@ function posix(root: string, file: string): string {
 }
 
 function circomlibVersion(): string {
-  return (
-    JSON.parse(
-      fs.readFileSync(require.resolve("circomlib/package.json"), "utf8"),
-    ) as { version: string }
-  ).version;
+  return (JSON.parse(fs.readFileSync(require.resolve("circomlib/package.json"), "utf8")) as { version: string })
+    .version;
 }
 
-async function fileMatches(
-  file: string,
-  hash: string | undefined,
-): Promise<boolean> {
-  return (
-    hash !== undefined &&
-    fs.existsSync(file) &&
-    (await sha256File(file)) === hash
-  );
+async function fileMatches(file: string, hash: string | undefined): Promise<boolean> {
+  return hash !== undefined && fs.existsSync(file) && (await sha256File(file)) === hash;
+}
+
+/** Result of a compile step, kept in build/<profile>/<circuit>/compile.json. */
+interface CompileStamp {
+  key: string;
+  r1csHash: string;
+  wasmHash: string;
+  info: Omit<R1csInfo, "labels">;
+}
+
+function readStamp(file: string): CompileStamp | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as CompileStamp;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Compiled {
@@ -124,9 +101,7 @@ interface Compiled {
 }
 
 /** Builds the circuits of the registry for `options.profile`; see the module comment. */
-export async function buildCircuits(
-  options: BuildOptions,
-): Promise<BuildResult> {
+export async function buildCircuits(options: BuildOptions): Promise<BuildResult> {
   const emit: ProgressCallback = options.onProgress ?? (() => {});
   const root = path.resolve(options.root ?? REPO_ROOT);
   const lock = path.join(buildDir(options.profile, root), ".build.lock");
@@ -146,11 +121,7 @@ export async function buildCircuits(
   }
 }
 
-async function build(
-  options: BuildOptions,
-  emit: ProgressCallback,
-  root: string,
-): Promise<BuildResult> {
+async function build(options: BuildOptions, emit: ProgressCallback, root: string): Promise<BuildResult> {
   const profile = options.profile;
   const force = options.force ?? false;
   const cached = (circuit: string | null, step: BuildStep, detail: string) =>
@@ -159,25 +130,16 @@ async function build(
   const registry = loadRegistry(options.registry);
   const names = Object.keys(registry.circuits);
   const only =
-    options.only === undefined
-      ? names
-      : typeof options.only === "string"
-        ? [options.only]
-        : [...options.only];
+    options.only === undefined ? names : typeof options.only === "string" ? [options.only] : [...options.only];
   for (const n of only) {
     if (!names.includes(n))
-      throw new BuildError(
-        `unknown circuit "${n}" (--only); the registry has: ${names.join(", ")}`,
-        n,
-        "registry",
-      );
+      throw new BuildError(`unknown circuit "${n}" (--only); the registry has: ${names.join(", ")}`, n, "registry");
   }
   const selected = names.filter((n) => only.includes(n));
   const previous = readManifest(profile, root);
   const manifest: Manifest = previous ?? emptyManifest(profile);
   // Entries of circuits no longer in the registry are dropped.
-  for (const n of Object.keys(manifest.circuits))
-    if (!names.includes(n)) delete manifest.circuits[n];
+  for (const n of Object.keys(manifest.circuits)) if (!names.includes(n)) delete manifest.circuits[n];
   const compiler = circomVersion();
   const libVersion = circomlibVersion();
 
@@ -185,7 +147,6 @@ async function build(
   const compiled: Compiled[] = [];
   for (const name of selected) {
     const circuit = registry.circuits[name];
-    const prev = force ? undefined : previous?.circuits[name];
     const paths = circuitPaths(name, profile, root);
     const steps = stepRunner(name, emit);
     try {
@@ -211,29 +172,41 @@ async function build(
       let info: Omit<R1csInfo, "labels">;
       let r1csHash: string;
       let wasmHash: string;
+      // The compile result is stamped next to the r1cs, so a build that stops later (e.g. no --ptau
+      // yet for production) does not recompile next time.
+      const stampFile = path.join(paths.dir, "compile.json");
+      const prev = previous?.circuits[name];
+      const stamp = force
+        ? undefined
+        : (readStamp(stampFile) ??
+          (prev && {
+            key: prev.keys.compile,
+            r1csHash: prev.r1cs.hash,
+            wasmHash: prev.wasmHash,
+            info: { ...prev.r1cs, plonkGates: prev.plonkGates ?? 0 },
+          }));
       if (
-        prev?.keys?.compile === compileKey &&
-        (await fileMatches(paths.r1cs, prev.r1cs.hash)) &&
-        (await fileMatches(paths.wasm, prev.wasmHash)) &&
+        stamp?.key === compileKey &&
+        (await fileMatches(paths.r1cs, stamp.r1csHash)) &&
+        (await fileMatches(paths.wasm, stamp.wasmHash)) &&
         fs.existsSync(paths.sym)
       ) {
         cached(name, "compile", detail);
-        cached(name, "constraints", "constraint count from the manifest");
-        info = { ...prev.r1cs, plonkGates: prev.plonkGates ?? 0 };
-        r1csHash = prev.r1cs.hash;
-        wasmHash = prev.wasmHash;
+        cached(name, "constraints", "constraint counts from the compile stamp");
+        ({ info, r1csHash, wasmHash } = stamp);
       } else {
         await steps.run("compile", detail, async () => {
-          fs.rmSync(paths.dir, { recursive: true, force: true });
+          // Only the compile outputs: a zkey stays, and is reused if the new r1cs is byte-identical.
+          for (const f of [paths.r1cs, paths.sym, path.dirname(paths.wasm), stampFile]) {
+            fs.rmSync(f, { recursive: true, force: true });
+          }
           await compileTemplate(spec, name, paths.dir, circuit.circomFlags);
         });
-        info = await steps.run(
-          "constraints",
-          "read constraint counts from the r1cs",
-          () => readR1csInfo(paths.r1cs),
-        );
+        info = await steps.run("constraints", "read constraint counts from the r1cs", () => readR1csInfo(paths.r1cs));
         r1csHash = await sha256File(paths.r1cs);
         wasmHash = await sha256File(paths.wasm);
+        const newStamp: CompileStamp = { key: compileKey, r1csHash, wasmHash, info };
+        fs.writeFileSync(stampFile, canonicalJson(newStamp, 2) + "\n");
       }
       const power = requiredPower(circuit.proofSystem, info as R1csInfo);
       const entry: Partial<CircuitManifest> = {
@@ -299,9 +272,7 @@ async function build(
       allowUnknownPtau: options.allowUnknownPtau,
       cacheDir: options.cacheDir,
     });
-    const what = ptau.published
-      ? `published ${ptau.published}`
-      : `UNPUBLISHED ptau (${DEV_ONLY})`;
+    const what = ptau.published ? `published ${ptau.published}` : `UNPUBLISHED ptau (${DEV_ONLY})`;
     emit({
       type: "step-end",
       circuit: null,
@@ -366,19 +337,10 @@ async function build(
         proofSystem: circuit.proofSystem,
         snarkjs: SNARKJS_VERSION,
       });
-      let plonkGates: number | null =
-        circuit.proofSystem === "plonk" ? c.info.plonkGates : null;
-      if (
-        prev?.keys?.setup === setupKey &&
-        (await fileMatches(paths.zkey, prev.zkeyHash))
-      ) {
+      let plonkGates: number | null = circuit.proofSystem === "plonk" ? c.info.plonkGates : null;
+      if (prev?.keys?.setup === setupKey && (await fileMatches(paths.zkey, prev.zkeyHash))) {
         for (const s of circuit.proofSystem === "groth16"
-          ? ([
-              "zkey-new",
-              "zkey-contribute",
-              "zkey-beacon",
-              "zkey-verify",
-            ] as const)
+          ? (["zkey-new", "zkey-contribute", "zkey-beacon", "zkey-verify"] as const)
           : (["plonk-setup"] as const)) {
           cached(name, s, "zkey unchanged");
         }
@@ -386,11 +348,7 @@ async function build(
       } else if (circuit.proofSystem === "groth16") {
         await groth16Setup(name, { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey }, steps, devOnly);
       } else {
-        const gates = await plonkSetup(
-          name,
-          { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey },
-          steps,
-        );
+        const gates = await plonkSetup(name, { r1cs: paths.r1cs, ptau: ptau.file, zkey: paths.zkey }, steps);
         if (gates !== plonkGates) {
           emit({
             type: "log",
@@ -405,10 +363,7 @@ async function build(
       const zkeyHash = await sha256File(paths.zkey);
 
       const contract = verifierContractName(circuit.verifierContract, profile);
-      const verifierFile = path.join(
-        generatedVerifierDir(root),
-        `${contract}.sol`,
-      );
+      const verifierFile = path.join(generatedVerifierDir(root), `${contract}.sol`);
       const ptauLabel = `${ptau.published ?? (ptau.dev ? "dev ptau" : "unpublished ptau")}, power ${ptau.power}, blake2b ${ptau.blake2b.slice(0, 32)}...`;
       const header: VerifierHeader = {
         circuit: name,
@@ -505,26 +460,10 @@ async function build(
 }
 
 export { BuildError } from "./progress";
-export type {
-  BuildEvent,
-  BuildStep,
-  ProgressCallback,
-  LogLevel,
-} from "./progress";
+export type { BuildEvent, BuildStep, ProgressCallback, LogLevel } from "./progress";
 export { CircomCompileError, CIRCOM_FLAGS, compileTemplate } from "./circom";
-export {
-  readManifest,
-  updateManifest,
-  type Manifest,
-  type CircuitManifest,
-} from "./manifest";
-export {
-  loadRegistry,
-  verifierContractName,
-  type Registry,
-  type RegistryCircuit,
-  type ProofSystem,
-} from "./registry";
+export { readManifest, updateManifest, type Manifest, type CircuitManifest } from "./manifest";
+export { loadRegistry, verifierContractName, type Registry, type RegistryCircuit, type ProofSystem } from "./registry";
 export {
   checkUserPtau,
   devPtauPath,
@@ -536,9 +475,4 @@ export {
   registerDevPtau,
   type PtauChoice,
 } from "./ptau";
-export {
-  plonkGateCount,
-  readR1csInfo,
-  requiredPower,
-  type R1csInfo,
-} from "./r1cs";
+export { plonkGateCount, readR1csInfo, requiredPower, type R1csInfo } from "./r1cs";

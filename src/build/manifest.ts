@@ -106,7 +106,9 @@ export function updateManifest(
   const manifest = readManifest(profile, root);
   const entry = manifest?.circuits[circuit];
   if (!manifest || !entry) {
-    throw new Error(`circuit ${circuit} is not in build/${profile}/manifest.json: run npm run build:circuits -- --profile ${profile} first`);
+    throw new Error(
+      `circuit ${circuit} is not in build/${profile}/manifest.json: run npm run build:circuits -- --profile ${profile} first`,
+    );
   }
   entry.extras = { ...entry.extras, ...JSON.parse(canonicalJson(extras)) };
   writeManifest(manifest, root);

@@ -83,7 +83,8 @@ export async function generatePtau(
   outFile: string,
   onProgress: ProgressCallback = () => {},
 ): Promise<void> {
-  if (!Number.isInteger(power) || power < 1 || power > 28) throw new RangeError(`ptau power must be 1..28, got ${power}`);
+  if (!Number.isInteger(power) || power < 1 || power > 28)
+    throw new RangeError(`ptau power must be 1..28, got ${power}`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const base = `${outFile}.part`;
   const steps = [`${base}0`, `${base}1`, `${base}2`];
@@ -100,7 +101,8 @@ export async function generatePtau(
     for (const f of steps) fs.rmSync(f, { force: true });
   }
   const header = readPtauHeader(outFile);
-  if (!header.prepared || header.power !== power) throw new BuildError(`ptau generation produced an unexpected file ${outFile}`);
+  if (!header.prepared || header.power !== power)
+    throw new BuildError(`ptau generation produced an unexpected file ${outFile}`);
 }
 
 /**
@@ -113,7 +115,8 @@ export async function registerDevPtau(
 ): Promise<string> {
   const cache = options.cacheDir ?? defaultCacheDir();
   const header = readPtauHeader(file);
-  if (!header.prepared) throw new BuildError(`${file} is not prepared for phase 2: run powersOfTau.preparePhase2 first`);
+  if (!header.prepared)
+    throw new BuildError(`${file} is not prepared for phase 2: run powersOfTau.preparePhase2 first`);
   const dest = devPtauPath(header.power, cache);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const sidecar: DevPtauSidecar = {
@@ -168,7 +171,13 @@ export async function ensureDevPtau(
   return withLock(
     `${file}.lock`,
     (pid) =>
-      emit({ type: "log", circuit: null, step: "ptau", level: "info", message: `waiting for pid ${pid}, which is generating ${file}` }),
+      emit({
+        type: "log",
+        circuit: null,
+        step: "ptau",
+        level: "info",
+        message: `waiting for pid ${pid}, which is generating ${file}`,
+      }),
     async () => {
       const again = await readDevSidecar(file);
       if (again) return choice(again, true);
@@ -244,7 +253,9 @@ export async function checkUserPtau(file: string, options: UserPtauOptions): Pro
   const h = header!;
   if (h.q !== BN128_Q) fail(`--ptau ${file} is not on the bn128 curve, which snarkjs verifiers on Ethereum use`);
   if (!h.prepared) {
-    fail(`--ptau ${file} is not prepared for phase 2: use a powersOfTau28_hez_final_NN.ptau file (or run snarkjs powersoftau prepare phase2)`);
+    fail(
+      `--ptau ${file} is not prepared for phase 2: use a powersOfTau28_hez_final_NN.ptau file (or run snarkjs powersoftau prepare phase2)`,
+    );
   }
   if (h.power < options.needPower) {
     const name = `powersOfTau28_hez_final_${String(options.needPower).padStart(2, "0")}.ptau`;
@@ -258,7 +269,9 @@ export async function checkUserPtau(file: string, options: UserPtauOptions): Pro
   const isDev = devPtauHashes(options.cacheDir ?? defaultCacheDir()).has(blake2b);
   if (options.profile === "production") {
     if (isDev) {
-      fail(`--ptau ${file} is a dev ptau generated on this machine (${DEV_ONLY}); production builds need a published ptau`);
+      fail(
+        `--ptau ${file} is a dev ptau generated on this machine (${DEV_ONLY}); production builds need a published ptau`,
+      );
     }
     if (!match && !options.allowUnknownPtau) {
       fail(

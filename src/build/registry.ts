@@ -74,7 +74,10 @@ export function loadRegistry(source: string | Registry = DEFAULT_REGISTRY): Regi
     }
     if (!Array.isArray(c.paramOrder)) fail(`${at}.paramOrder must list the template parameters in order`);
     if (!Array.isArray(c.publicInputs)) fail(`${at}.publicInputs must be an array of signal names`);
-    if (c.circomFlags !== undefined && !(Array.isArray(c.circomFlags) && c.circomFlags.every((f) => /^--O[012]$/.test(f)))) {
+    if (
+      c.circomFlags !== undefined &&
+      !(Array.isArray(c.circomFlags) && c.circomFlags.every((f) => /^--O[012]$/.test(f)))
+    ) {
       fail(`${at}.circomFlags must be an array of circom optimization flags (--O0, --O1, --O2)`);
     }
     for (const profile of PROFILES) {

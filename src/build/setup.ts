@@ -29,7 +29,11 @@ export function stepRunner(circuit: string | null, emit: ProgressCallback): Step
 /** snarkjs setup functions report failure by logging an error and returning -1. */
 function check(result: unknown, logger: StepLogger, what: string, circuit: string, step: BuildStep): void {
   if (result === -1 || logger.lastError) {
-    throw new BuildError(`${what} failed for circuit ${circuit}: ${logger.lastError ?? "snarkjs returned -1"}`, circuit, step);
+    throw new BuildError(
+      `${what} failed for circuit ${circuit}: ${logger.lastError ?? "snarkjs returned -1"}`,
+      circuit,
+      step,
+    );
   }
 }
 
@@ -44,12 +48,7 @@ export interface SetupPaths {
  * Groth16 phase 2: newZKey, one contribution (64 bytes of crypto.randomBytes), a beacon, then
  * verifyFromR1cs against the r1cs and the ptau. Stops with a BuildError (and no zkey) on failure.
  */
-export async function groth16Setup(
-  circuit: string,
-  p: SetupPaths,
-  steps: StepRunner,
-  devOnly: boolean,
-): Promise<void> {
+export async function groth16Setup(circuit: string, p: SetupPaths, steps: StepRunner, devOnly: boolean): Promise<void> {
   // The contribution name is stored in the zkey: dev zkeys say what they are wherever they end up.
   const contributor = devOnly ? "zk-loan-anchor build (development only: not for production)" : "zk-loan-anchor build";
   const z0 = `${p.zkey}.0.tmp`;
@@ -61,11 +60,23 @@ export async function groth16Setup(
     );
     await steps.run("zkey-contribute", "phase-2 contribution, entropy from crypto.randomBytes(64)", async (log) => {
       const entropy = crypto.randomBytes(64).toString("hex");
-      check(await snarkjs.zKey.contribute(z0, z1, contributor, entropy, log), log, "zkey contribute", circuit, "zkey-contribute");
+      check(
+        await snarkjs.zKey.contribute(z0, z1, contributor, entropy, log),
+        log,
+        "zkey contribute",
+        circuit,
+        "zkey-contribute",
+      );
     });
     await steps.run("zkey-beacon", "phase-2 beacon (random 32-byte beacon, 2^10 iterations)", async (log) => {
       const beacon = crypto.randomBytes(32).toString("hex");
-      check(await snarkjs.zKey.beacon(z1, candidate, "zk-loan-anchor beacon", beacon, 10, log), log, "zkey beacon", circuit, "zkey-beacon");
+      check(
+        await snarkjs.zKey.beacon(z1, candidate, "zk-loan-anchor beacon", beacon, 10, log),
+        log,
+        "zkey beacon",
+        circuit,
+        "zkey-beacon",
+      );
     });
     await steps.run(
       "zkey-verify",
@@ -102,12 +113,17 @@ export async function plonkSetup(circuit: string, p: SetupPaths, steps: StepRunn
     await steps.run(
       "plonk-setup",
       "PLONK setup from r1cs + ptau (snarkjs plonk.setup)",
-      async (log) => check(await snarkjs.plonk.setup(p.r1cs, p.ptau, candidate, log), log, "plonk setup", circuit, "plonk-setup"),
+      async (log) =>
+        check(await snarkjs.plonk.setup(p.r1cs, p.ptau, candidate, log), log, "plonk setup", circuit, "plonk-setup"),
       candidate,
     );
     const header = readZkeyHeader(candidate);
     if (header.protocol !== "plonk" || header.plonkConstraints === undefined) {
-      throw new BuildError(`plonk setup for circuit ${circuit} wrote a ${header.protocol} zkey`, circuit, "plonk-setup");
+      throw new BuildError(
+        `plonk setup for circuit ${circuit} wrote a ${header.protocol} zkey`,
+        circuit,
+        "plonk-setup",
+      );
     }
     fs.renameSync(candidate, p.zkey);
     return header.plonkConstraints;
@@ -142,9 +158,15 @@ export function finishVerifierSource(source: string, h: VerifierHeader): string 
   const original = SNARKJS_NAMES[h.proofSystem];
   const decl = new RegExp(`\\bcontract ${original}\\b`, "g");
   if ((source.match(decl) ?? []).length !== 1) {
-    throw new BuildError(`snarkjs ${SNARKJS_VERSION} verifier template changed: expected one "contract ${original}"`, h.circuit, "export-verifier");
+    throw new BuildError(
+      `snarkjs ${SNARKJS_VERSION} verifier template changed: expected one "contract ${original}"`,
+      h.circuit,
+      "export-verifier",
+    );
   }
-  const body = source.replace(/^\/\/ SPDX-License-Identifier: GPL-3.0\r?\n/, "").replace(decl, `contract ${h.contract}`);
+  const body = source
+    .replace(/^\/\/ SPDX-License-Identifier: GPL-3.0\r?\n/, "")
+    .replace(decl, `contract ${h.contract}`);
   const header = [
     "// SPDX-License-Identifier: GPL-3.0",
     "// GENERATED FILE: never edit by hand. Regenerate with `npm run build:circuits -- --profile " + h.profile + "`.",
@@ -154,14 +176,22 @@ export function finishVerifierSource(source: string, h: VerifierHeader): string 
     `// Built from (see build/${h.profile}/manifest.json):`,
     ...Object.entries(h.inputs).map(([k, v]) => `//   ${k}: ${v}`),
     ...(h.devOnly
-      ? ["// DEVELOPMENT ONLY: NOT FOR PRODUCTION. Built from a powers of tau that is not a published ceremony", "// (one contributor: whoever ran the setup can forge proofs)."]
+      ? [
+          "// DEVELOPMENT ONLY: NOT FOR PRODUCTION. Built from a powers of tau that is not a published ceremony",
+          "// (one contributor: whoever ran the setup can forge proofs).",
+        ]
       : []),
     "",
   ];
   return header.join("\n") + body;
 }
 
-export async function exportSolidityVerifier(zkey: string, out: string, h: VerifierHeader, steps: StepRunner): Promise<void> {
+export async function exportSolidityVerifier(
+  zkey: string,
+  out: string,
+  h: VerifierHeader,
+  steps: StepRunner,
+): Promise<void> {
   await steps.run("export-verifier", `export the Solidity verifier as ${h.contract}`, async (log) => {
     const source = await snarkjs.zKey.exportSolidityVerifier(zkey, verifierTemplates(), log);
     fs.writeFileSync(out, finishVerifierSource(source, h));

@@ -279,7 +279,9 @@ describe("build pipeline (src/build) on fixture circuits", function () {
       methodId: "0x1234",
       note: "added by a later step",
     });
-    expect(() => updateManifest("test", "nope", {}, rootA)).to.throw(/circuit nope is not in build\/test\/manifest\.json/);
+    expect(() => updateManifest("test", "nope", {}, rootA)).to.throw(
+      /circuit nope is not in build\/test\/manifest\.json/,
+    );
   });
 
   it("refuses a test-profile circuit larger than the dev ptau, and an unknown --only name", async () => {
@@ -332,7 +334,10 @@ describe("build pipeline (src/build) on fixture circuits", function () {
   it("rejects a registry with a wrong field, naming the field", () => {
     const registry: Registry = JSON.parse(fs.readFileSync(REGISTRY, "utf8"));
     (registry.circuits.sum as { proofSystem: string }).proofSystem = "stark";
-    expect(() => loadRegistry(registry)).to.throw(BuildError, /circuits\.sum\.proofSystem must be one of groth16, plonk/);
+    expect(() => loadRegistry(registry)).to.throw(
+      BuildError,
+      /circuits\.sum\.proofSystem must be one of groth16, plonk/,
+    );
     delete (registry.circuits.square.params as Partial<Registry["circuits"][string]["params"]>).production;
     expect(() => loadRegistry({ circuits: { square: registry.circuits.square } })).to.throw(
       BuildError,
@@ -373,13 +378,19 @@ describe("build pipeline (src/build) on fixture circuits", function () {
         /production builds need --ptau <file>/,
       );
       const dev = path.join(cache, "ptau", `dev_bn128_pow0${DEV_POWER}.ptau`);
+      const retry = options(path.join(tmp, "x3"), {
+        profile: "production",
+        ptau: dev,
+        allowUnknownPtau: true,
+        only: "sum",
+      });
       await rejects(
-        buildCircuits(
-          options(path.join(tmp, "x3"), { profile: "production", ptau: dev, allowUnknownPtau: true, only: "sum" }),
-        ),
+        buildCircuits(retry),
         BuildError,
         /is a dev ptau generated on this machine \(development only: not for production\)/,
       );
+      // The compile of the stopped build was kept (compile stamp): the retry did not recompile.
+      expect(ran(retry.events)).to.deep.equal([]);
     });
 
     it("production rejects a ptau whose hash is not published; --allow-unknown-ptau builds it as devOnly", async () => {
@@ -389,10 +400,15 @@ describe("build pipeline (src/build) on fixture circuits", function () {
         /is not one of the published Hermez \/ Perpetual Powers of Tau hashes/,
       );
       const root = path.join(tmp, "x5");
-      const res = await buildCircuits(options(root, { profile: "production", ptau: unknown, allowUnknownPtau: true, only: "sum" }));
+      const res = await buildCircuits(
+        options(root, { profile: "production", ptau: unknown, allowUnknownPtau: true, only: "sum" }),
+      );
       expect(res.manifest.circuits.sum).to.include({ devOnly: true });
       expect(res.manifest.circuits.sum.ptau).to.include({ dev: false, published: null, power: 8 });
-      const sol = fs.readFileSync(path.join(root, "contracts", "verifiers", "generated", "FixtureSumVerifierProduction.sol"), "utf8");
+      const sol = fs.readFileSync(
+        path.join(root, "contracts", "verifiers", "generated", "FixtureSumVerifierProduction.sol"),
+        "utf8",
+      );
       expect(sol).to.contain("DEVELOPMENT ONLY: NOT FOR PRODUCTION");
     });
 
@@ -430,7 +446,9 @@ describe("build pipeline (src/build) on fixture circuits", function () {
     await rejects(buildCircuits(opts), BuildError, /zkey verification failed for circuit square.*the build stopped/);
     expect(ran(opts.events)).to.not.include("square:export-verifier");
     expect(fs.existsSync(circuitPaths("square", "test", root).zkey)).to.equal(false);
-    expect(fs.existsSync(path.join(root, "contracts", "verifiers", "generated", "FixtureSquareVerifierTest.sol"))).to.equal(false);
+    expect(
+      fs.existsSync(path.join(root, "contracts", "verifiers", "generated", "FixtureSquareVerifierTest.sol")),
+    ).to.equal(false);
     expect(readManifest("test", root)?.circuits.square).to.equal(undefined);
   });
 });
