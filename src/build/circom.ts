@@ -11,6 +11,12 @@ import { REPO_ROOT } from "../paths";
 /** Exact compiler flags used for every circuit (recorded in the build manifest). */
 export const CIRCOM_FLAGS = ["--r1cs", "--wasm", "--sym", "--O2", "--prime", "bn128", "-l", "."] as const;
 
+/** The full flag list: CIRCOM_FLAGS, with an optimization flag in `extra` (e.g. --O1) replacing --O2. */
+export function circomFlags(extra: readonly string[] = []): string[] {
+  const overridesO = extra.some((f) => /^--O\d$/.test(f));
+  return [...CIRCOM_FLAGS.filter((f) => !(overridesO && /^--O\d$/.test(f))), ...extra];
+}
+
 export interface MainSpec {
   /** Circuit source file, relative to the repo root (e.g. circuits/policy/policy_batch.circom). */
   file: string;
@@ -51,7 +57,7 @@ export async function runCircom(
 ): Promise<CompileResult> {
   fs.mkdirSync(outDir, { recursive: true });
   const cli = require.resolve("circom2/cli.js");
-  const args = [cli, mainFile, ...CIRCOM_FLAGS, ...extraFlags, "-o", outDir];
+  const args = [cli, mainFile, ...circomFlags(extraFlags), "-o", outDir];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

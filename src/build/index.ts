@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { buildDir, circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
 import { terminateCurves } from "../snark";
-import { CIRCOM_FLAGS, circomVersion, compileTemplate, mainSource } from "./circom";
+import { circomFlags, circomVersion, compileTemplate, mainSource } from "./circom";
 import { canonicalJson, inputsHash, sha256, sha256File } from "./hashing";
 import { withLock } from "./lock";
 import { emptyManifest, readManifest, writeManifest, type CircuitManifest, type Manifest } from "./manifest";
@@ -27,6 +27,8 @@ import {
   type VerifierHeader,
 } from "./setup";
 import { SNARKJS_VERSION } from "./snarkjs";
+import { assemble } from "../zkvm/assembler";
+import { methodId } from "../zkvm/method";
 import { sourceSet } from "./sources";
 
 export interface BuildOptions {
@@ -100,6 +102,26 @@ interface Compiled {
   power: number;
 }
 
+/**
+ * Method IDs of the guest programs the registry lists for a zkVM circuit (`guests`: name -> .asm file):
+ * the build is where a guest's identity is fixed and recorded next to the verifying key it runs under.
+ */
+function guestMethodIds(circuit: RegistryCircuit): CircuitManifest["guests"] {
+  if (!circuit.guests) return undefined;
+  const out: NonNullable<CircuitManifest["guests"]> = {};
+  for (const [name, file] of Object.entries(circuit.guests)) {
+    const source = fs.readFileSync(path.resolve(REPO_ROOT, file), "utf8");
+    const { words } = assemble(source);
+    out[name] = {
+      file,
+      sourceHash: sha256(source),
+      words: words.length,
+      methodId: methodId(words).toString(),
+    };
+  }
+  return out;
+}
+
 /** Builds the circuits of the registry for `options.profile`; see the module comment. */
 export async function buildCircuits(options: BuildOptions): Promise<BuildResult> {
   const emit: ProgressCallback = options.onProgress ?? (() => {});
@@ -160,7 +182,7 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
       const spec = mainSpec(circuit, profile);
       const main = mainSource(spec);
       const sources = sourceSet(circuit.file);
-      const flags = [...CIRCOM_FLAGS, ...(circuit.circomFlags ?? [])];
+      const flags = circomFlags(circuit.circomFlags);
       const compileKey = inputsHash({
         sources: sources.hash,
         main,
@@ -436,6 +458,7 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
           export: exportKey,
         },
         devOnly,
+        guests: guestMethodIds(circuit),
       };
       const file = manifestPath(profile, root);
       const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";

@@ -59,6 +59,8 @@ export interface CircuitManifest {
   keys: { compile: string; setup: string; export: string };
   /** True when built from a dev or unpublished ptau: "development only: not for production". */
   devOnly: boolean;
+  /** zkVM circuits: guest programs from the registry's `guests`, with their method IDs (decimal). */
+  guests?: Record<string, { file: string; sourceHash: string; words: number; methodId: string }>;
   /** Facts added by other components through updateManifest(). */
   extras: Record<string, unknown>;
 }

@@ -30,6 +30,8 @@ export interface RegistryCircuit {
    * constraints into the Poseidon S-boxes and multiplies snarkjs PLONK gates (policy N=4: 45k vs 10k).
    */
   circomFlags?: string[];
+  /** zkVM circuits: guest programs (name -> assembly file, repo-relative) whose method IDs the build records. */
+  guests?: Record<string, string>;
 }
 
 export interface Registry {
@@ -79,6 +81,13 @@ export function loadRegistry(source: string | Registry = DEFAULT_REGISTRY): Regi
       !(Array.isArray(c.circomFlags) && c.circomFlags.every((f) => /^--O[012]$/.test(f)))
     ) {
       fail(`${at}.circomFlags must be an array of circom optimization flags (--O0, --O1, --O2)`);
+    }
+    if (
+      c.guests !== undefined &&
+      (typeof c.guests !== "object" ||
+        Object.values(c.guests).some((f) => typeof f !== "string" || !f.endsWith(".asm") || path.isAbsolute(f)))
+    ) {
+      fail(`${at}.guests must map guest names to repository-relative .asm files`);
     }
     for (const profile of PROFILES) {
       const p = c.params?.[profile];
