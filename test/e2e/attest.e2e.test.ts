@@ -14,7 +14,7 @@ import { Contract, JsonRpcProvider } from "ethers";
 import { circuitPaths, REPO_ROOT } from "../../src/paths";
 import { STATE_ANCHOR_ABI } from "../../src/anchor/abi";
 import { RunStore, finalRoot, type RunPlan, type StoredBatch } from "../../src/pipeline";
-import { ANVIL_KEY, flakyProxy, rpc, runCli, startAnvil, type CliResult, type Node } from "./helpers";
+import { ANVIL_KEY, flakyProxy, processesWithEnv, rpc, runCli, startAnvil, type CliResult, type Node } from "./helpers";
 
 const CSV = path.join(REPO_ROOT, "test", "fixtures", "applications-e2e.csv");
 const BAD_CSV = path.join(REPO_ROOT, "test", "fixtures", "applications-bad.csv");
@@ -104,8 +104,21 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
   });
 
   it("SIGKILL during proving: the finished proof is stored and nothing was sent", async () => {
-    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "1"], {}, (e) => e.type === "batch-proved");
+    const marker = `ZKLA_E2E_MARK=${process.pid}-${Date.now()}`;
+    const [key, value] = marker.split("=");
+    const r = await cli(
+      ["anchor:attest", "--input", CSV, "--concurrency", "1"],
+      { [key]: value },
+      (e) => e.type === "batch-proved",
+    );
     expect(r.signal, explain(r)).to.equal("SIGKILL");
+    // The prover worker that was busy with the next batch notices its parent is gone and exits.
+    let orphans = processesWithEnv(marker);
+    for (let i = 0; i < 50 && orphans.length > 0; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      orphans = processesWithEnv(marker);
+    }
+    expect(orphans, "no orphaned prover worker").to.deep.equal([]);
     expect(ofType(r, "run-created")).to.have.length(1);
     expect(plan().batches.map((b) => b.applications.length)).to.deep.equal([4, 4, 3]);
     expect(stored(0)?.fingerprint).to.equal(plan().batches[0].fingerprint);

@@ -180,3 +180,22 @@ export async function flakyProxy(target: string, every = 4): Promise<FlakyProxy>
       }),
   };
 }
+
+/** PIDs of live processes whose environment contains `marker` (Linux /proc; [] elsewhere). */
+export function processesWithEnv(marker: string): number[] {
+  if (process.platform !== "linux") return [];
+  const fs = require("node:fs") as typeof import("node:fs");
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/environ`, "latin1").includes(marker)) {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, "latin1");
+        if (!/\) Z /.test(stat)) out.push(Number(entry)); // ignore zombies
+      }
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
