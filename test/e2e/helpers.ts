@@ -1,5 +1,6 @@
 /** End-to-end helpers: an anvil node on a free loopback port, the CLI as a child process, a flaky RPC proxy. */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
@@ -184,7 +185,6 @@ export async function flakyProxy(target: string, every = 4): Promise<FlakyProxy>
 /** PIDs of live processes whose environment contains `marker` (Linux /proc; [] elsewhere). */
 export function processesWithEnv(marker: string): number[] {
   if (process.platform !== "linux") return [];
-  const fs = require("node:fs") as typeof import("node:fs");
   const out: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
