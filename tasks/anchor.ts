@@ -160,7 +160,7 @@ async function reported<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
         e.message,
       )
     ) {
-      throw new HardhatPluginError(PLUGIN, e.message, e);
+      throw new HardhatPluginError(PLUGIN, e.message);
     }
     throw err;
   }
@@ -227,6 +227,12 @@ async function openOrLoad(
   mustExist: boolean,
 ) {
   const p = await import("../src/pipeline");
+  if (args.input) {
+    // A bad file is reported before anything else happens (no chain access, no run folder).
+    const file = deploymentFile(hre, args.deployment);
+    const profile = fs.existsSync(file) ? p.readDeployment(file).profile : "test";
+    p.readApplications(args.input, { scoreBits: p.policyModel(profile).scoreBits });
+  }
   const { context, policy, provider, account } = await target(hre, args, sink);
   // Proving needs no account; only submission creates the sending client.
   const anchor = () => client(hre, context.anchor, provider, account);
