@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: runs every benchmark in its own process (so peak-memory figures are per bench)
+ * and prints where each saved its JSON. Each bench also runs alone: `npx ts-node bench/<name>.ts`.
+ *   bench/policy.ts  -> bench/results/policy.json  (constraints, PLONK gates, prove time/memory, verifier gas)
+ *   bench/zkvm.ts    -> bench/results/zkvm.json    (constraints per step, Groth16 prove time/memory, guest steps)
+ *   anchor gas       -> bench/results/anchor-gas.json (hardhat test test/anchor/gas.test.ts with BENCH_OUT)
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const tsNode = [require.resolve("ts-node/dist/bin.js"), "--transpile-only"];
+const benches: { name: string; cmd: string; args: string[]; env?: Record<string, string> }[] = [
+  { name: "policy", cmd: process.execPath, args: [...tsNode, "bench/policy.ts", ...process.argv.slice(2)] },
+  { name: "zkvm", cmd: process.execPath, args: [...tsNode, "bench/zkvm.ts"] },
+  {
+    name: "anchor gas",
+    cmd: process.execPath,
+    args: [require.resolve("hardhat/internal/cli/cli.js"), "test", "test/anchor/gas.test.ts"],
+    env: { BENCH_OUT: path.join(root, "bench", "results", "anchor-gas.json") },
+  },
+];
+
+let failed = 0;
+for (const b of benches) {
+  console.log(`\n=== bench: ${b.name} ===`);
+  const t0 = Date.now();
+  const r = spawnSync(b.cmd, b.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...b.env } });
+  console.log(`=== ${b.name}: ${r.status === 0 ? "ok" : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
