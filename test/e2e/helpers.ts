@@ -36,12 +36,23 @@ export interface Node {
   stop(): Promise<void>;
 }
 
+/**
+ * A separate node on a free loopback port: anvil (npm @foundry-rs/anvil-linux-amd64, an optional
+ * dependency: the registry here serves only that platform's build) or, where it is not installed,
+ * `hardhat node`. Both answer evm_snapshot / evm_revert, which the tests use.
+ */
 export async function startAnvil(): Promise<Node> {
   const port = await freePort();
   const bin = path.join(REPO_ROOT, "node_modules", ".bin", process.platform === "win32" ? "anvil.cmd" : "anvil");
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = fs.existsSync(bin)
+    ? spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      })
+    : spawn(
+        process.execPath,
+        [require.resolve("hardhat/internal/cli/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)],
+        { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] },
+      );
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;
