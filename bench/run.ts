@@ -26,7 +26,9 @@ for (const b of benches) {
   console.log(`\n=== bench: ${b.name} ===`);
   const t0 = Date.now();
   const r = spawnSync(b.cmd, b.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...b.env } });
-  console.log(`=== ${b.name}: ${r.status === 0 ? "ok" : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `=== ${b.name}: ${r.status === 0 ? "ok" : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed ? 1 : 0;

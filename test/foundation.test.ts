@@ -29,7 +29,10 @@ describe("foundation: field, tags, sponge, tape", () => {
   });
 
   it("field helpers reject non-canonical values with a clear message", () => {
-    expect(() => assertFieldElement(SNARK_SCALAR_FIELD, "salt")).to.throw(RangeError, /salt must satisfy 0 <= salt < r/);
+    expect(() => assertFieldElement(SNARK_SCALAR_FIELD, "salt")).to.throw(
+      RangeError,
+      /salt must satisfy 0 <= salt < r/,
+    );
     expect(() => assertFieldElement(-1n, "salt")).to.throw(RangeError);
     expect(() => toBigInt("12a", "score")).to.throw(TypeError, /score must be a non-negative integer/);
     expect(() => toBigInt(1.5, "score")).to.throw(RangeError, /score must be an integer/);

@@ -14,6 +14,9 @@ contract MockVerifier {
         ReturnTwo // returns one word = 2 (not a valid bool)
     }
 
+    /// @notice Raised in Mode.Revert (the anchor must turn any verifier failure into its own error).
+    error MockVerifierReverted();
+
     Mode public mode;
     /// @notice keccak256 of the exact calldata to accept; 0 accepts any input.
     bytes32 public expectedInputHash;
@@ -28,7 +31,7 @@ contract MockVerifier {
 
     fallback(bytes calldata input) external returns (bytes memory) {
         Mode m = mode;
-        if (m == Mode.Revert) revert("MockVerifier: revert");
+        if (m == Mode.Revert) revert MockVerifierReverted();
         if (m == Mode.ShortReturn) return new bytes(16);
         if (m == Mode.ReturnTwo) return abi.encode(uint256(2));
         if (m == Mode.Reject) return abi.encode(false);

@@ -29,7 +29,8 @@ export function tapeLength(batchSize: number): number {
 
 /** The batch tape (see file header). Throws when there are more applications than slots. */
 export function batchTape(batch: readonly Application[], batchSize: number): bigint[] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   if (batch.length > batchSize) {
     throw new RangeError(`batch has ${batch.length} applications but the policy's batch size is ${batchSize}`);
   }

@@ -69,7 +69,10 @@ describe("StateAnchor gas", function () {
     if (process.env.BENCH_OUT) {
       // npm run bench (bench/run.ts) saves the figures.
       fs.mkdirSync(path.dirname(process.env.BENCH_OUT), { recursive: true });
-      fs.writeFileSync(process.env.BENCH_OUT, JSON.stringify({ measuredWith: "mock verifiers", figures }, null, 2) + "\n");
+      fs.writeFileSync(
+        process.env.BENCH_OUT,
+        JSON.stringify({ measuredWith: "mock verifiers", figures }, null, 2) + "\n",
+      );
     }
     const [small, prod] = figures;
     // The Merkle root is linear in N; the storage writes are per batch.

@@ -18,14 +18,16 @@ describe("build manifest: guest method IDs and compiler flags", () => {
     const registry = loadRegistry();
     const bad = structuredClone(registry);
     bad.circuits.zkvm.guests = { loan: "/abs/loan.asm" };
-    expect(() => loadRegistry(bad)).to.throw(/circuits\.zkvm\.guests must map guest names to repository-relative \.asm files/);
+    expect(() => loadRegistry(bad)).to.throw(
+      /circuits\.zkvm\.guests must map guest names to repository-relative \.asm files/,
+    );
   });
 
   it("an optimization flag in the registry replaces the default --O2 instead of stacking", () => {
     expect(circomFlags(["--O1"]).filter((f) => /^--O\d$/.test(f))).to.deep.equal(["--O1"]);
     expect(circomFlags().filter((f) => /^--O\d$/.test(f))).to.deep.equal(["--O2"]);
-    expect(readManifest("test")!.circuits.policy.compiler.flags.filter((f: string) => /^--O\d$/.test(f))).to.deep.equal([
-      "--O1",
-    ]);
+    expect(readManifest("test")!.circuits.policy.compiler.flags.filter((f: string) => /^--O\d$/.test(f))).to.deep.equal(
+      ["--O1"],
+    );
   });
 });

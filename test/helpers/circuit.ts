@@ -44,7 +44,9 @@ function evalLc(lc: LinearCombination, w: readonly bigint[]): bigint {
 }
 
 /** Loads (once per path) the wasm, r1cs and sym of a compiled circuit. */
-export function loadHarness(paths: Pick<CircuitPaths, "r1cs" | "sym" | "wasm" | "witnessCalculator">): Promise<Harness> {
+export function loadHarness(
+  paths: Pick<CircuitPaths, "r1cs" | "sym" | "wasm" | "witnessCalculator">,
+): Promise<Harness> {
   const key = paths.r1cs;
   let h = harnessCache.get(key);
   if (!h) {
@@ -54,7 +56,9 @@ export function loadHarness(paths: Pick<CircuitPaths, "r1cs" | "sym" | "wasm" | 
   return h;
 }
 
-async function buildHarness(paths: Pick<CircuitPaths, "r1cs" | "sym" | "wasm" | "witnessCalculator">): Promise<Harness> {
+async function buildHarness(
+  paths: Pick<CircuitPaths, "r1cs" | "sym" | "wasm" | "witnessCalculator">,
+): Promise<Harness> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const builder = require(paths.witnessCalculator) as (code: Buffer) => Promise<WitnessCalculator>;
   const calc = await builder(fs.readFileSync(paths.wasm));
