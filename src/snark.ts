@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import { SNARK_SCALAR_FIELD } from "./field";
+import type { CircuitPaths } from "./paths";
+
 /**
  * snarkjs keeps bn128 curve worker threads alive in a global cache; a process that proved or
  * verified anything must terminate them or it never exits (field notes; MACI hang).
@@ -10,5 +14,79 @@ export async function terminateCurves(): Promise<void> {
       await curve.terminate();
       delete g[key];
     }
+  }
+}
+
+// snarkjs ships no type declarations; this is the part both provers use.
+interface SnarkjsProtocol {
+  fullProve(input: unknown, wasm: string, zkey: string): Promise<{ proof: unknown; publicSignals: string[] }>;
+  verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const snarkjs = require("snarkjs") as Record<"plonk" | "groth16", SnarkjsProtocol>;
+
+export type ProofSystem = "plonk" | "groth16";
+
+/** `file` if it exists; otherwise an error telling the user to build the circuits of `profile`. */
+export function buildArtifact(file: string, circuit: string, what: string, profile: string): string {
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `${circuit} ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
+    );
+  }
+  return file;
+}
+
+export interface ProveRequest {
+  system: ProofSystem;
+  circuit: string;
+  profile: string;
+  paths: Pick<CircuitPaths, "wasm" | "zkey">;
+  input: unknown;
+  /** Public signals the reference implementation expects; the proof must carry exactly these. */
+  expected: readonly bigint[];
+  /** Names the reference in the mismatch error ("TypeScript reference", "emulator"). */
+  reference: string;
+}
+
+/**
+ * Proves with snarkjs and checks the proof's public signals against the reference implementation:
+ * a mismatch means stale build artifacts or a bug, never a valid statement.
+ */
+export async function proveChecked<P>(req: ProveRequest): Promise<{ proof: P; publicSignals: bigint[] }> {
+  const { proof, publicSignals } = await snarkjs[req.system].fullProve(
+    req.input,
+    buildArtifact(req.paths.wasm, req.circuit, "witness wasm", req.profile),
+    buildArtifact(req.paths.zkey, req.circuit, "proving key", req.profile),
+  );
+  const signals = publicSignals.map((s) => BigInt(s));
+  if (signals.length !== req.expected.length || signals.some((s, i) => s !== req.expected[i])) {
+    throw new Error(
+      `${req.circuit} circuit public signals differ from the ${req.reference} (stale build artifacts for profile "${req.profile}"?): ` +
+        `circuit [${signals.join(", ")}] vs ${req.reference} [${req.expected.join(", ")}]`,
+    );
+  }
+  return { proof: proof as P, publicSignals: signals };
+}
+
+/**
+ * Verifies with the verification key at `vkeyFile`. Returns false (never throws) for a proof that
+ * does not verify, a public signal outside [0, r) (snarkjs would alias it), a wrong signal count or
+ * a malformed proof object.
+ */
+export async function verifyWithKey(
+  system: ProofSystem,
+  vkeyFile: string,
+  publicSignals: readonly bigint[],
+  proof: unknown,
+): Promise<boolean> {
+  const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
+  if (vkey.protocol !== system) throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected ${system}`);
+  if (publicSignals.length !== vkey.nPublic) return false;
+  if (publicSignals.some((s) => typeof s !== "bigint" || s < 0n || s >= SNARK_SCALAR_FIELD)) return false;
+  try {
+    return await snarkjs[system].verify(vkey, publicSignals.map(String), proof);
+  } catch {
+    return false;
   }
 }

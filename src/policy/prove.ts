@@ -4,8 +4,7 @@
  * These functions never terminate snarkjs's curve workers: call terminateCurves() (src/snark.ts)
  * when the process is done proving and verifying.
  */
-import fs from "node:fs";
-import { SNARK_SCALAR_FIELD } from "../field";
+import { buildArtifact, proveChecked, verifyWithKey } from "../snark";
 import { circuitPaths, type CircuitPaths, type Profile } from "../paths";
 import { PolicyInputError } from "./errors";
 import { policyParams, type PolicyParams } from "./params";
@@ -32,16 +31,6 @@ export interface PlonkProof {
   curve: string;
 }
 
-interface SnarkjsPlonk {
-  plonk: {
-    fullProve(input: unknown, wasm: string, zkey: string): Promise<{ proof: PlonkProof; publicSignals: string[] }>;
-    verify(vkey: unknown, publicSignals: string[], proof: PlonkProof): Promise<boolean>;
-  };
-}
-// snarkjs ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const snarkjs = require("snarkjs") as SnarkjsPlonk;
-
 export interface PolicyProofOptions {
   /** Build profile whose artifacts and registry parameters are used. */
   profile: Profile;
@@ -57,15 +46,6 @@ export interface PolicyProof {
   publicSignals: bigint[];
 }
 
-function artifact(file: string, what: string, profile: Profile): string {
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `policy ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
-    );
-  }
-  return file;
-}
-
 /** Proves that `batch` was decided under `threshold` (validates the batch first; see evaluatePolicy). */
 export async function provePolicy(
   batch: readonly Application[],
@@ -76,20 +56,15 @@ export async function provePolicy(
   const paths = options.paths ?? circuitPaths("policy", options.profile);
   const input = policyInput(batch, threshold, params);
   const expected = policyPublicSignals(evaluatePolicy(batch, threshold, params), BigInt(input.threshold));
-  const { proof, publicSignals } = await snarkjs.plonk.fullProve(
+  return proveChecked<PlonkProof>({
+    system: "plonk",
+    circuit: "policy",
+    profile: options.profile,
+    paths,
     input,
-    artifact(paths.wasm, "witness wasm", options.profile),
-    artifact(paths.zkey, "proving key", options.profile),
-  );
-  const signals = publicSignals.map((s) => BigInt(s));
-  // The circuit and its reference must agree; a mismatch means stale artifacts or a bug, never a valid batch.
-  if (signals.length !== expected.length || signals.some((s, i) => s !== expected[i])) {
-    throw new Error(
-      `policy circuit outputs differ from the TypeScript reference (stale build artifacts for profile "${options.profile}"?): ` +
-        `circuit [${signals.join(", ")}] vs reference [${expected.join(", ")}]`,
-    );
-  }
-  return { proof, publicSignals: signals };
+    expected,
+    reference: "TypeScript reference",
+  });
 }
 
 /**
@@ -101,20 +76,13 @@ export async function verifyPolicy(
   publicSignals: readonly bigint[],
   options: Pick<PolicyProofOptions, "profile" | "paths">,
 ): Promise<boolean> {
-  const vkeyFile = artifact(
-    (options.paths ?? circuitPaths("policy", options.profile)).vkey,
-    "verification key",
-    options.profile,
+  const vkeyFile = (options.paths ?? circuitPaths("policy", options.profile)).vkey;
+  return verifyWithKey(
+    "plonk",
+    buildArtifact(vkeyFile, "policy", "verification key", options.profile),
+    publicSignals,
+    proof,
   );
-  const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
-  if (vkey.protocol !== "plonk") throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected plonk`);
-  if (publicSignals.length !== vkey.nPublic) return false;
-  if (publicSignals.some((s) => typeof s !== "bigint" || s < 0n || s >= SNARK_SCALAR_FIELD)) return false;
-  try {
-    return await snarkjs.plonk.verify(vkey, publicSignals.map(String), proof);
-  } catch {
-    return false; // malformed proof object
-  }
 }
 
 const PROOF_POINTS = ["A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw"] as const;

@@ -3,8 +3,7 @@
  * These functions never terminate snarkjs's curve workers: call terminateCurves() (src/snark.ts)
  * when the process is done proving and verifying.
  */
-import fs from "node:fs";
-import { SNARK_SCALAR_FIELD } from "../field";
+import { buildArtifact, proveChecked, verifyWithKey } from "../snark";
 import { circuitPaths, type CircuitPaths, type Profile } from "../paths";
 import { emulate, type InvalidReason, type ZkvmLimits } from "./emulator";
 import { zkvmInput, zkvmPublicSignals } from "./input";
@@ -18,16 +17,6 @@ export interface Groth16Proof {
   protocol: string;
   curve: string;
 }
-
-interface SnarkjsGroth16 {
-  groth16: {
-    fullProve(input: unknown, wasm: string, zkey: string): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
-    verify(vkey: unknown, publicSignals: string[], proof: Groth16Proof): Promise<boolean>;
-  };
-}
-// snarkjs ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const snarkjs = require("snarkjs") as SnarkjsGroth16;
 
 /** The program cannot be proven: the reference emulator says the run is invalid. */
 export class ZkvmRunError extends Error {
@@ -55,15 +44,6 @@ export interface ZkvmProof {
   publicSignals: bigint[];
 }
 
-function artifact(file: string, what: string, profile: Profile): string {
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `zkvm ${what} not found at ${file}: build the circuits first (npx hardhat circuits:build --profile ${profile})`,
-    );
-  }
-  return file;
-}
-
 /** Runs the program in the emulator (throws ZkvmRunError if invalid) and proves the run. */
 export async function proveZkvm(
   run: { program: readonly bigint[]; tape: readonly bigint[]; params: readonly bigint[] },
@@ -75,19 +55,15 @@ export async function proveZkvm(
   if (!result.ok) throw new ZkvmRunError(result.reason, result.pc, result.step);
   const input = zkvmInput(run.program, run.tape, run.params, limits, result);
   const expected = zkvmPublicSignals(input);
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+  return proveChecked<Groth16Proof>({
+    system: "groth16",
+    circuit: "zkvm",
+    profile: options.profile,
+    paths,
     input,
-    artifact(paths.wasm, "witness wasm", options.profile),
-    artifact(paths.zkey, "proving key", options.profile),
-  );
-  const signals = publicSignals.map((s) => BigInt(s));
-  if (signals.length !== expected.length || signals.some((s, i) => s !== expected[i])) {
-    throw new Error(
-      `zkvm circuit public signals differ from the emulator (stale build artifacts for profile "${options.profile}"?): ` +
-        `circuit [${signals.join(", ")}] vs emulator [${expected.join(", ")}]`,
-    );
-  }
-  return { proof, publicSignals: signals };
+    expected,
+    reference: "emulator",
+  });
 }
 
 /**
@@ -99,20 +75,13 @@ export async function verifyZkvm(
   publicSignals: readonly bigint[],
   options: Pick<ZkvmProofOptions, "profile" | "paths">,
 ): Promise<boolean> {
-  const vkeyFile = artifact(
-    (options.paths ?? circuitPaths("zkvm", options.profile)).vkey,
-    "verification key",
-    options.profile,
+  const vkeyFile = (options.paths ?? circuitPaths("zkvm", options.profile)).vkey;
+  return verifyWithKey(
+    "groth16",
+    buildArtifact(vkeyFile, "zkvm", "verification key", options.profile),
+    publicSignals,
+    proof,
   );
-  const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
-  if (vkey.protocol !== "groth16") throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected groth16`);
-  if (publicSignals.length !== vkey.nPublic) return false;
-  if (publicSignals.some((s) => typeof s !== "bigint" || s < 0n || s >= SNARK_SCALAR_FIELD)) return false;
-  try {
-    return await snarkjs.groth16.verify(vkey, publicSignals.map(String), proof);
-  } catch {
-    return false; // malformed proof object
-  }
 }
 
 /**
