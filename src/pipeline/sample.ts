@@ -2,16 +2,8 @@
  * A seeded sample of applications for the demo: reproducible ids and scores (mulberry32 PRNG), no
  * salts (the pipeline draws them from the CSPRNG: a seeded salt would not hide anything).
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../prng";
+export { mulberry32 };
 
 /** CSV text (applicantId,score) of `count` applications with scores in [minScore, maxScore]. */
 export function sampleApplicationsCsv(count: number, seed: number, minScore = 300, maxScore = 850): string {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { compileTemplate } from "../../src/build/circom";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
 import { circuitPaths, REPO_ROOT, type CircuitPaths } from "../../src/paths";
+import { mulberry32 } from "../../src/prng";
 import { encode, MAX_IMM, Op, type ZkvmLimits } from "../../src/zkvm";
 import { loadHarness, type Harness } from "../helpers/circuit";
 
@@ -62,17 +63,8 @@ export function testHarness(): Promise<Harness> {
   return loadHarness(testBuildPaths());
 }
 
-/** mulberry32: a small seeded generator so every fuzz failure is reproducible from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator (src/prng.ts) so every fuzz failure is reproducible from its seed. */
+export const rng = mulberry32;
 
 export function randomField(rand: () => number): bigint {
   let x = 0n;
