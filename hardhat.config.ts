@@ -31,6 +31,21 @@ const customUrl = secret("ANCHOR_RPC_URL");
 const e2eUrl = process.env.ZKLA_E2E_RPC_URL;
 const e2eKey = process.env.ZKLA_E2E_PRIVATE_KEY;
 
+// A remote network whose URL is not configured: say what to set instead of "network doesn't exist".
+const networkArg = process.argv.indexOf("--network");
+const requestedNetwork = networkArg >= 0 ? process.argv[networkArg + 1] : process.env.HARDHAT_NETWORK;
+const remoteUrlVar: Record<string, [string, string | undefined]> = {
+  sepolia: ["SEPOLIA_RPC_URL", sepoliaUrl],
+  custom: ["ANCHOR_RPC_URL", customUrl],
+};
+if (requestedNetwork && remoteUrlVar[requestedNetwork] && !remoteUrlVar[requestedNetwork][1]) {
+  const name = remoteUrlVar[requestedNetwork][0];
+  throw new Error(
+    `--network ${requestedNetwork} needs an RPC URL: run \`npx hardhat vars set ${name}\` (and DEPLOYER_PRIVATE_KEY), ` +
+      `or set the ${name} environment variable. See docs/deployment.md.`,
+  );
+}
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
