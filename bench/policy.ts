@@ -13,8 +13,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { machineInfo } from "./machine";
 import { compileTemplate, type MainSpec } from "../src/build/circom";
-import { REPO_ROOT, cacheDir } from "../src/paths";
+import { DEV_PTAU_POWER, devPtauPath } from "../src/build/ptau";
+import { REPO_ROOT } from "../src/paths";
 import { encodePolicyProof, evaluatePolicy, policyInput, policyParams, type PlonkProof } from "../src/policy";
 import { plonkSize, type PlonkSize } from "../src/policy/gates";
 import { terminateCurves } from "../src/snark";
@@ -314,12 +316,7 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
   const report = {
     benchmark: "policy",
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      memGB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     ptau: { file: options.ptau, power },
     circomFlags: flags,
     sizes: results,
@@ -339,16 +336,11 @@ function arg(name: string): string | undefined {
 }
 
 function defaultPtau(): string {
-  const candidates = [
-    path.join(cacheDir(), "ptau", "dev_bn128_pow14.ptau"),
-    path.join(cacheDir(), "ptau", "tmp", "pot_final.ptau"),
-  ];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found)
-    throw new Error(
-      `no dev powers of tau found (${candidates.join(", ")}): run npx hardhat circuits:build --profile test, or pass --ptau`,
-    );
-  return found;
+  const file = devPtauPath(DEV_PTAU_POWER);
+  if (!fs.existsSync(file)) {
+    throw new Error(`no dev powers of tau at ${file}: run npx hardhat circuits:build --profile test, or pass --ptau`);
+  }
+  return file;
 }
 
 if (require.main === module) {

@@ -16,6 +16,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { machineInfo } from "./machine";
 import { compileTemplate } from "../src/build/circom";
 import { cacheDir, circuitPaths, REPO_ROOT } from "../src/paths";
 import { batchTape } from "../src/tape";
@@ -184,12 +185,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: "zkvm",
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      memGB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     ptauPowerAvailable: ptauPow,
     loanGuest: { methodId: guest.methodId.toString(), words: guest.words.length, stepsPerBatchSize: steps },
     profiles,
