@@ -1,8 +1,8 @@
 /**
- * Policy-layer benchmark: `npx ts-node bench/policy.ts [--ptau FILE] [--sizes 4,16,32] [--out FILE]`.
+ * Policy-layer benchmark: `npx ts-node bench/policy.ts [--ptau FILE] [--sizes 2,4,16,32] [--out FILE]`.
  *
  * For each batch size N: R1CS constraints and snarkjs PLONK gates (exact count, no ptau needed),
- * and, when the powers of tau is large enough (default: the dev ptau, 2^14), the PLONK prove time
+ * and, when the powers of tau is large enough (default: the dev ptau, 2^13), the PLONK prove time
  * and peak memory (prover in a child process: its max RSS) and the gas of a verifyProof
  * transaction on the in-process Hardhat network. Sizes that do not fit print
  * "not measured: needs 2^k ptau"; their verifier gas is estimated from the measured N and the
@@ -347,7 +347,7 @@ if (require.main === module) {
   (async () => {
     const options: PolicyBenchOptions = {
       ptau: arg("ptau") ?? defaultPtau(),
-      sizes: (arg("sizes") ?? "4,16,32").split(",").map(Number),
+      sizes: (arg("sizes") ?? "2,4,16,32").split(",").map(Number),
       log: (line) => console.log(line),
     };
     const out = arg("out") ?? path.join(REPO_ROOT, "bench", "results", "policy.json");

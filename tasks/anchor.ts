@@ -469,7 +469,12 @@ task(
   "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)",
 )
   .addOptionalParam("input", "applications file instead of the seeded sample")
-  .addOptionalParam("applications", "size of the seeded sample", 12, types.int)
+  .addOptionalParam(
+    "applications",
+    "size of the seeded sample (3 batches at the test profile's batch size of 2)",
+    6,
+    types.int,
+  )
   .addOptionalParam("seed", "seed of the sample (ids and scores; salts always come from the CSPRNG)", 1, types.int)
   .addOptionalParam("threshold", "policy threshold: approve iff score <= threshold", "650")
   .addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int)

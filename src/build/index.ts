@@ -47,7 +47,7 @@ export interface BuildOptions {
   root?: string;
   /** Per-user cache holding the dev ptau (default cacheDir() from src/paths.ts). */
   cacheDir?: string;
-  /** Power of the dev ptau used when no --ptau is given (default 14; test circuits must fit it). */
+  /** Power of the dev ptau used when no --ptau is given (default DEV_PTAU_POWER = 13; test circuits must fit it). */
   devPtauPower?: number;
   onProgress?: ProgressCallback;
 }

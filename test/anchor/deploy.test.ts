@@ -88,12 +88,12 @@ describe("anchor deployment (deployAnchor)", function () {
     expect(await anchor.stateRoot()).to.equal(genesisRoot(domain));
     const p = await anchor.policy(1n);
     expect(p.verifier).to.equal(m.contracts.policyVerifier.address);
-    expect(p.batchSize).to.equal(4n); // registry: test profile N
+    expect(p.batchSize).to.equal(2n); // registry: test profile N
     expect(p.methodId).to.equal(77n);
     expect(p.threshold).to.equal(650n);
     expect(p.vkeyHash).to.equal(vkeyHash);
     expect(m.policies).to.have.length(1);
-    expect(m.policies[0]).to.include({ policyId: "1", methodId: "77", threshold: "650", batchSize: 4, vkeyHash });
+    expect(m.policies[0]).to.include({ policyId: "1", methodId: "77", threshold: "650", batchSize: 2, vkeyHash });
     expect(await anchor.hasRole(await anchor.SUBMITTER_ROLE(), submitter.address)).to.equal(true);
     expect(await anchor.hasRole(await anchor.SUBMITTER_ROLE(), deployer.address)).to.equal(false);
     expect(m.roles.map((r) => r.role)).to.deep.equal(["POLICY_ADMIN_ROLE", "PAUSER_ROLE", "SUBMITTER_ROLE"]);

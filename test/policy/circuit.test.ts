@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import { SNARK_SCALAR_FIELD as P } from "../../src/field";
 import path from "node:path";
+import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { REPO_ROOT, circuitPaths, manifestPath } from "../../src/paths";
 import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
 import { plonkSize } from "../../src/policy/gates";
@@ -41,13 +42,13 @@ describe("policy circuit (test profile, witness level)", function () {
     expect(registry.circuits.policy.circomFlags).to.deep.equal(["--O1"]);
     const manifest = JSON.parse(fs.readFileSync(manifestPath("test"), "utf8"));
     expect(manifest.circuits.policy.compiler.flags.slice(-1)).to.deep.equal(["--O1"]);
-    expect(manifest.circuits.policy.plonkGates).to.be.at.most(2 ** 14);
+    expect(manifest.circuits.policy.plonkGates).to.be.at.most(2 ** DEV_PTAU_POWER);
   });
 
-  it("fits the 2^14 dev powers of tau as a PLONK circuit", async () => {
+  it(`fits the 2^${DEV_PTAU_POWER} dev powers of tau as a PLONK circuit`, async () => {
     const size = await plonkSize(paths.r1cs);
     expect(size.nPublic).to.equal(4 + N);
-    expect(size.gates).to.be.at.most(2 ** 14);
+    expect(size.gates).to.be.at.most(2 ** DEV_PTAU_POWER);
   });
 
   describe("differential: witness outputs == evaluatePolicy", () => {
@@ -130,7 +131,8 @@ describe("policy circuit (test profile, witness level)", function () {
   });
 
   describe("forged witnesses are rejected by the constraints", () => {
-    // Honest base: slot 0 approved (score == threshold), slot 1 denied, slots 2.. inactive.
+    // Honest base: slot 0 approved (score == threshold), slot 1 denied, slots 2.. inactive (none at
+    // the test profile's N = 2). A second base, one application, has an inactive slot at any N >= 2.
     const threshold = 650n;
     const batch = [
       { applicantId: 11n, score: 650n, salt: 123456789n },
@@ -138,13 +140,20 @@ describe("policy circuit (test profile, witness level)", function () {
     ];
     let base: bigint[];
     let honest: Assignment;
+    let partialBase: bigint[];
+    let partial: Assignment;
 
     before(async () => {
+      expect(N, "the forgeries below need two slots").to.be.at.least(2);
       base = await h.witness({ ...policyInput(batch, threshold, params) });
       honest = forger.assignment(base);
+      partialBase = await h.witness({ ...policyInput(batch.slice(0, 1), threshold, params) });
+      partial = forger.assignment(partialBase);
     });
 
-    const slots = (): Slot[] => honest.slots.map((s) => ({ ...s }));
+    const slots = (from: Assignment = honest): Slot[] => from.slots.map((s) => ({ ...s }));
+    /** Claimed per-slot decisions: the given bits, then 0 for the remaining slots. */
+    const decisions = (...bits: bigint[]): bigint[] => [...bits, ...new Array<bigint>(N - bits.length).fill(0n)];
 
     // A check is identified by signals its constraint mentions (a trailing "*" matches a prefix).
     type Check = string[];
@@ -188,8 +197,8 @@ describe("policy circuit (test profile, witness level)", function () {
      * Builds the forgery, asserts it violates every `required` check and nothing but `required` and
      * `allowed` checks: the forgery is caught by the constraint meant to catch it.
      */
-    const rejected = async (a: Assignment, required: Check[], allowed: Check[] = []) => {
-      const w = await forger.build(base, a);
+    const rejected = async (a: Assignment, required: Check[], allowed: Check[] = [], from = base) => {
+      const w = await forger.build(from, a);
       const failed = h.failedConstraints(w);
       const violated = failed.map((i) => new Set(forger.constraintSignals(i)));
       if (process.env.POLICY_FORGE_DEBUG) {
@@ -214,6 +223,7 @@ describe("policy circuit (test profile, witness level)", function () {
 
     it("the forger reproduces honest witnesses exactly (so the forgeries below are sound attempts)", async () => {
       expect(await forger.build(base, honest)).to.deep.equal(base);
+      expect(await forger.build(partialBase, partial)).to.deep.equal(partialBase);
       for (const c of policyCases(params, 10).slice(0, 20)) {
         const w = await h.witness({ ...policyInput(c.batch, c.threshold, params) });
         expect(await forger.build(w, forger.assignment(w)), c.name).to.deep.equal(w);
@@ -221,9 +231,9 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects a flipped decision bit (approval denied, denial approved)", async () => {
-      const w1 = await rejected({ ...honest, slots: slots(), decisions: [0n, 0n, 0n, 0n] }, [comparator(0)]);
+      const w1 = await rejected({ ...honest, slots: slots(), decisions: decisions(0n, 0n) }, [comparator(0)]);
       expect(h.get(w1, "main.decisionBits")).to.equal(0n);
-      const w2 = await rejected({ ...honest, slots: slots(), decisions: [1n, 1n, 0n, 0n] }, [comparator(1)]);
+      const w2 = await rejected({ ...honest, slots: slots(), decisions: decisions(1n, 1n) }, [comparator(1)]);
       expect(h.get(w2, "main.decisionBits")).to.equal(3n);
       // Only the public bit changed, the per-slot decision left honest.
       await rejected({ ...honest, slots: slots(), decisionBits: 0n }, [packedBits]);
@@ -238,7 +248,7 @@ describe("policy circuit (test profile, witness level)", function () {
     it("rejects score = threshold + 1 claimed as approved", async () => {
       const s = slots();
       s[0].score = threshold + 1n;
-      await rejected({ ...honest, slots: s, decisions: [1n, 0n, 0n, 0n] }, [comparator(0)]);
+      await rejected({ ...honest, slots: s, decisions: decisions(1n, 0n) }, [comparator(0)]);
       // The same data with the honest decision is accepted: the rejection is the comparison's.
       const ok = await forger.build(base, { ...honest, slots: s });
       expect(h.failedConstraints(ok)).to.deep.equal([]);
@@ -258,7 +268,7 @@ describe("policy circuit (test profile, witness level)", function () {
       const s = slots();
       s[1].score = 1n << BigInt(params.scoreBits);
       await rejected(
-        { ...honest, slots: s, threshold: MAX, decisions: [1n, 1n, 0n, 0n] },
+        { ...honest, slots: s, threshold: MAX, decisions: decisions(1n, 1n) },
         [scoreRange(1)],
         [comparator(1)],
       );
@@ -268,7 +278,7 @@ describe("policy circuit (test profile, witness level)", function () {
     it("rejects threshold >= 2^SCORE_BITS (2^SCORE_BITS, 2^SCORE_BITS + 700, p - 1)", async () => {
       for (const t of [1n << BigInt(params.scoreBits), (1n << BigInt(params.scoreBits)) + 700n, P - 1n]) {
         await rejected(
-          { ...honest, slots: slots(), threshold: t, decisions: [1n, 1n, 0n, 0n] },
+          { ...honest, slots: slots(), threshold: t, decisions: decisions(1n, 1n) },
           [thresholdRange],
           [anyComparator],
         );
@@ -282,25 +292,33 @@ describe("policy circuit (test profile, witness level)", function () {
       const real = evaluatePolicy(batch, threshold, params).commitments;
       for (const change of [{ applicantId: 99n }, { score: 640n }, { salt: 5n }]) {
         const other = { ...honest.slots[0], ...change };
-        await rejected({ ...honest, slots: slots(), commitments: [h0(other), real[1], 0n, 0n] }, [commitmentGate(0)]);
+        await rejected({ ...honest, slots: slots(), commitments: [h0(other), ...real.slice(1)] }, [commitmentGate(0)]);
       }
-      // A commitment on an inactive slot.
-      await rejected({ ...honest, slots: slots(), commitments: [real[0], real[1], real[0], 0n] }, [commitmentGate(2)]);
+      // A commitment on an inactive slot (slot 1 of the one-application batch).
+      const one = evaluatePolicy(batch.slice(0, 1), threshold, params).commitments;
+      const onInactive = [one[0], one[0], ...one.slice(2)];
+      await rejected(
+        { ...partial, slots: slots(partial), commitments: onInactive },
+        [commitmentGate(1)],
+        [],
+        partialBase,
+      );
     });
 
     it("rejects an inactive slot with non-zero data (each of applicantId, score, salt)", async () => {
       for (const key of ["applicantId", "score", "salt"] as const) {
-        const s = slots();
+        const s = slots(partial);
         s[N - 1][key] = 5n;
-        await rejected({ ...honest, slots: s }, [inactiveZero(N - 1, key)]);
+        await rejected({ ...partial, slots: s }, [inactiveZero(N - 1, key)], [], partialBase);
       }
     });
 
     it("rejects active slots that are not a prefix, and a non-boolean active flag", async () => {
-      const s = slots();
-      s[2] = { ...s[1] };
-      s[1] = { applicantId: 0n, score: 0n, salt: 0n, active: 0n };
-      await rejected({ ...honest, slots: s }, [prefix(2)]);
+      // The one application moved from slot 0 to slot 1, slot 0 left inactive.
+      const s = slots(partial);
+      s[1] = { ...s[0] };
+      s[0] = { applicantId: 0n, score: 0n, salt: 0n, active: 0n };
+      await rejected({ ...partial, slots: s }, [prefix(1)], [], partialBase);
       const t = slots();
       t[1].active = 2n;
       const w = await rejected(

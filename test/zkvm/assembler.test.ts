@@ -188,6 +188,7 @@ skip:   WRITE r3
     const test = zkvmParams("test");
     expect(test.K).to.equal(4);
     expect(test.J).to.equal(2);
-    expect(test.L).to.equal(13);
+    expect(test.L).to.equal(7);
+    expect(test.T).to.equal(24);
   });
 });

@@ -154,7 +154,11 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     rejected(h.forge(honest, { "main.methodId": guest.methodId }));
     rejected(h.forge(honest, { "main.methodId": methodId(BASE) + 1n }));
     // The method ID computation of another program (consistent Poseidon internals), spliced in.
-    const other = await witnessOf(guest.words, batchTape([{ applicantId: 1n, score: 1n, salt: 1n }], 4), PARAMS);
+    const other = await witnessOf(
+      guest.words,
+      batchTape([{ applicantId: 1n, score: 1n, salt: 1n }], (limits.L - 1) / 3),
+      PARAMS,
+    );
     rejected(splice(honest, other, ["main.method.", "main.methodId", "main.progLen"]));
     // Claiming a shorter program (trailing words ignored) changes progLen: also rejected.
     rejected(h.forge(honest, { "main.progLen": 7n }));
