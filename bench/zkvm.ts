@@ -6,9 +6,9 @@
  *   minus fixed, over T; also the marginal cost of one more step at the test size).
  * - Groth16 prove time and the prover's peak memory (child process max RSS) for the loan guest on a
  *   full batch at the test size, with the build's proving key (npx hardhat circuits:build --profile test).
- *   The production size is proven only when a powers of tau large enough is available; otherwise
- *   it reports "not measured: needs 2^k ptau".
- * - The loan guest's step count per batch size (N = 4, 8, 16, 32), from the reference emulator.
+ *   The production size is proven only when a production build exists (it needs `--ptau` with a
+ *   2^16 file); otherwise it reports "not measured".
+ * - The loan guest's step count per batch size (N = 2, 4, 8, 16, 32), from the reference emulator.
  * Saves JSON to bench/results/zkvm.json.
  */
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { machineInfo } from "./machine";
 import { compileTemplate } from "../src/build/circom";
-import { cacheDir, circuitPaths, REPO_ROOT } from "../src/paths";
+import { circuitPaths, manifestPath, REPO_ROOT } from "../src/paths";
 import { batchTape } from "../src/tape";
 import { emulate, loanGuest, loanGuestParams, zkvmInput, zkvmParams, type ZkvmLimits } from "../src/zkvm";
 
@@ -60,35 +60,26 @@ async function constraints(l: ZkvmLimits): Promise<{ constraints: number; wires:
   return counts;
 }
 
-function ptauPower(file: string): number {
-  const buf = Buffer.alloc(256);
-  const fd = fs.openSync(file, "r");
-  fs.readSync(fd, buf, 0, 256, 0);
-  fs.closeSync(fd);
-  let off = 12;
-  for (;;) {
-    const type = buf.readUInt32LE(off);
-    const size = Number(buf.readBigUInt64LE(off + 4));
-    if (type === 1) return buf.readUInt32LE(off + 16 + buf.readUInt32LE(off + 12));
-    off += 12 + size;
+/**
+ * The profile's proving key when the build made one for exactly these parameters (a production
+ * build needs `--ptau` with a large enough file), with the ptau it was set up from; else why not.
+ */
+function builtKey(
+  profile: "test" | "production",
+  l: ZkvmLimits,
+): { zkey: string; ptau: unknown } | { missing: string } {
+  const paths = circuitPaths("zkvm", profile);
+  const file = manifestPath(profile);
+  if (!fs.existsSync(paths.zkey) || !fs.existsSync(file)) {
+    return {
+      missing: `no ${profile} build: npx hardhat circuits:build --profile ${profile}${profile === "production" ? " --ptau <file>" : ""}`,
+    };
   }
-}
-
-/** Largest prepared ptau in the cache (dev_bn128_pow<k>.ptau), or null. */
-function availablePtauPower(): number | null {
-  const dir = path.join(cacheDir(), "ptau");
-  if (!fs.existsSync(dir)) return null;
-  const powers = fs
-    .readdirSync(dir)
-    .filter((f) => /\.ptau$/.test(f))
-    .map((f) => {
-      try {
-        return ptauPower(path.join(dir, f));
-      } catch {
-        return 0;
-      }
-    });
-  return powers.length ? Math.max(...powers) : null;
+  const entry = JSON.parse(fs.readFileSync(file, "utf8")).circuits?.zkvm;
+  if (!entry?.zkey || JSON.stringify(entry.params) !== JSON.stringify(l)) {
+    return { missing: `the ${profile} build is stale (its parameters are not the registry's): rebuild it` };
+  }
+  return { zkey: paths.zkey, ptau: entry.ptau };
 }
 
 /** Groth16 fullProve in a child process: wall time of the prove and the child's max RSS. */
@@ -129,7 +120,6 @@ async function main(): Promise<void> {
   const outFile =
     outIdx > 0 ? path.resolve(process.argv[outIdx + 1]) : path.join(REPO_ROOT, "bench", "results", "zkvm.json");
   const guest = loanGuest();
-  const ptauPow = availablePtauPower();
   const profiles: Record<string, unknown> = {};
 
   for (const profile of ["test", "production"] as const) {
@@ -156,24 +146,22 @@ async function main(): Promise<void> {
     const { tape, params } = fullBatchRun(l);
     const run = emulate(guest.words, tape, params, l);
     if (!run.ok) throw new Error(`loan guest failed on a full batch: ${run.reason}`);
-    if (ptauPow !== null && ptauPow >= power && fs.existsSync(paths.zkey)) {
+    const key = builtKey(profile, l);
+    if ("zkey" in key) {
       log(`[${profile}] proving the loan guest on a full batch (${run.steps} steps)...`);
       entry.prove = {
-        ...proveInChild(zkvmInput(guest.words, tape, params, l, run), paths.wasm, paths.zkey),
+        ...proveInChild(zkvmInput(guest.words, tape, params, l, run), paths.wasm, key.zkey),
         loadAvg1m: os.loadavg()[0],
+        ptau: key.ptau,
       };
     } else {
-      entry.prove = {
-        notMeasured: fs.existsSync(paths.zkey)
-          ? `needs 2^${power} ptau`
-          : `needs 2^${power} ptau and a ${profile} build (largest available: 2^${ptauPow ?? 0})`,
-      };
+      entry.prove = { notMeasured: `needs a 2^${power} ptau and a ${profile} build (${key.missing})` };
     }
     profiles[profile] = entry;
     log(`[${profile}] ${JSON.stringify(entry)}`);
   }
 
-  const steps = [4, 8, 16, 32].map((n) => {
+  const steps = [2, 4, 8, 16, 32].map((n) => {
     const l: ZkvmLimits = { T: 8 * n + 8, P: 16, L: 1 + 3 * n, K: 4, J: 2 };
     const { tape, params } = fullBatchRun(l);
     const run = emulate(guest.words, tape, params, l);
@@ -186,7 +174,6 @@ async function main(): Promise<void> {
     benchmark: "zkvm",
     date: new Date().toISOString(),
     machine: machineInfo(),
-    ptauPowerAvailable: ptauPow,
     loanGuest: { methodId: guest.methodId.toString(), words: guest.words.length, stepsPerBatchSize: steps },
     profiles,
     perStepTarget: 300,
