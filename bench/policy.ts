@@ -7,7 +7,8 @@
  * transaction on the in-process Hardhat network. Sizes that do not fit print
  * "not measured: needs 2^k ptau"; their verifier gas is estimated from the measured N and the
  * per-public-signal cost measured on probe circuits (circuits/policy/public_signals_probe.circom)
- * with the same public-signal counts. Saves JSON to bench/results/policy.json.
+ * with the same public-signal counts; the probes run only when some size is not measured. Saves
+ * JSON to bench/results/policy.json (or --out).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -273,9 +274,11 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
     results.push(row);
   }
 
-  // Verifier gas per public signal, from probe circuits with the same public-signal counts.
+  // Verifier gas per public signal, from probe circuits with the same public-signal counts: only
+  // needed to estimate the sizes the ptau was too small to measure.
   const probe: { publicSignals: number; gas: number }[] = [];
-  for (const nPublic of [...new Set(results.map((r) => r.nPublic))].sort((a, b) => a - b)) {
+  const estimate = results.some((r) => !r.verifierGas);
+  for (const nPublic of estimate ? [...new Set(results.map((r) => r.nPublic))].sort((a, b) => a - b) : []) {
     const dir = path.join(BENCH_DIR, `probe${nPublic}`);
     const K = nPublic - 1;
     const r1cs = await compileCached(
