@@ -4,8 +4,11 @@
  *   bench/policy.ts  -> bench/results/policy.json  (constraints, PLONK gates, prove time/memory, verifier gas)
  *   bench/zkvm.ts    -> bench/results/zkvm.json    (constraints per step, Groth16 prove time/memory, guest steps)
  *   anchor gas       -> bench/results/anchor-gas.json (hardhat test test/anchor/gas.test.ts with BENCH_OUT)
+ *   bench/attest.ts  -> bench/results/attest-<profile>.json (real proofs and attest gas; production only
+ *                       when a production build exists: it needs --ptau)
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "..");
@@ -19,6 +22,14 @@ const benches: { name: string; cmd: string; args: string[]; env?: Record<string,
     args: [require.resolve("hardhat/internal/cli/cli.js"), "test", "test/anchor/gas.test.ts"],
     env: { BENCH_OUT: path.join(root, "bench", "results", "anchor-gas.json") },
   },
+  ...["test", "production"]
+    .filter((profile) => fs.existsSync(path.join(root, "build", profile, "manifest.json")))
+    .map((profile) => ({
+      name: `attest (${profile})`,
+      cmd: process.execPath,
+      args: [require.resolve("hardhat/internal/cli/cli.js"), "run", "bench/attest.ts"],
+      env: { ZKLA_BENCH_PROFILE: profile },
+    })),
 ];
 
 let failed = 0;
