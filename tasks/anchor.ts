@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { formatUnits, parseUnits } from "ethers";
 import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -30,6 +31,8 @@ interface ProveArgs extends RunArgs {
 interface SubmitArgs extends RunArgs {
   confirmations: number;
   retries: number;
+  pendingTimeout: number;
+  maxFeeGwei?: string;
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
@@ -112,6 +115,17 @@ function renderer(json: boolean) {
         case "batch-sent":
           print(`batch ${e.index} (nonce ${e.nonce}): sent ${e.txHash} (account nonce ${e.accountNonce})`);
           break;
+        case "batch-fee-bumped": {
+          const f = e.fees;
+          const fee =
+            "gasPrice" in f
+              ? `gas price ${formatUnits(f.gasPrice, "gwei")} gwei`
+              : `max fee ${formatUnits(f.maxFeePerGas, "gwei")} gwei, priority fee ${formatUnits(f.maxPriorityFeePerGas, "gwei")} gwei`;
+          print(
+            `batch ${e.index} (nonce ${e.nonce}): transaction${e.replaces ? ` ${e.replaces}` : ""} still pending; replacing it (account nonce ${e.accountNonce}, ${fee})`,
+          );
+          break;
+        }
         case "batch-attested":
           print(
             `batch ${e.index} (nonce ${e.nonce}): attested in block ${e.blockNumber}, gas ${e.gasUsed} (${Math.round(Number(e.gasUsed) / Math.max(1, e.decisions))} per decision)`,
@@ -153,10 +167,11 @@ async function reported<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
       "RunMismatchError",
       "ProvingFailedError",
       "ProofRejectedError",
+      "FeeCapError",
     ];
     if (
       known.includes(e.name) ||
-      /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+|network "|pass --input|--confirmations|read .*still failing|submission is not making progress)/.test(
+      /^(no deployment manifest|the deployment manifest|no contract at|policy \d+|no run|batch \d+|network "|pass --input|--confirmations|--max-fee-gwei|--pending-timeout|read .*still failing|submission is not making progress)/.test(
         e.message,
       )
     ) {
@@ -307,6 +322,13 @@ function runParams<T>(t: ReturnType<typeof task<T>>, withConcurrency: boolean, w
   if (withSubmit) {
     t.addOptionalParam("confirmations", "blocks to wait for after each attest transaction", 1, types.int);
     t.addOptionalParam("retries", "attempts per RPC call on transient errors (exponential backoff)", 8, types.int);
+    t.addOptionalParam(
+      "pendingTimeout",
+      "seconds a sent transaction may stay pending before it is replaced with 12.5% higher fees (same account nonce)",
+      120,
+      types.int,
+    );
+    t.addOptionalParam("maxFeeGwei", "the most a replacement may pay per gas, in gwei (default: no limit)");
   }
   return t;
 }
@@ -327,17 +349,34 @@ async function doProve(hre: HardhatRuntimeEnvironment, args: ProveArgs, mustExis
   }
 }
 
+/** The submit options from the CLI arguments; throws on a bad one before anything is read or sent. */
+function submitArgs(args: SubmitArgs): { confirmations: number; pendingTimeoutMs: number; maxFeePerGas?: bigint } {
+  if (args.confirmations < 1) throw new Error("--confirmations must be at least 1");
+  if (args.pendingTimeout < 1) throw new Error("--pending-timeout must be at least 1 (seconds)");
+  let maxFeePerGas: bigint | undefined;
+  if (args.maxFeeGwei !== undefined) {
+    try {
+      maxFeePerGas = parseUnits(args.maxFeeGwei, "gwei");
+    } catch {
+      maxFeePerGas = undefined;
+    }
+    if (!maxFeePerGas || maxFeePerGas <= 0n)
+      throw new Error(`--max-fee-gwei must be a positive number of gwei (e.g. 40 or 2.5), got "${args.maxFeeGwei}"`);
+  }
+  return { confirmations: args.confirmations, pendingTimeoutMs: args.pendingTimeout * 1000, maxFeePerGas };
+}
+
 async function doSubmit(
   hre: HardhatRuntimeEnvironment,
   args: SubmitArgs,
   opened?: Awaited<ReturnType<typeof openOrLoad>>,
 ) {
+  const checked = submitArgs(args);
   const p = await import("../src/pipeline");
   const r = renderer(args.json);
   const o = opened ?? (await openOrLoad(hre, args, r.sink, true));
-  if (args.confirmations < 1) throw new Error("--confirmations must be at least 1");
   const summary = await p.submitRun(o.plan, o.store, await o.anchor(), {
-    confirmations: args.confirmations,
+    ...checked,
     retry: { attempts: Math.max(1, args.retries) },
     pollMs: hre.network.name === "hardhat" ? 10 : 500,
     onEvent: r.sink,
@@ -369,6 +408,7 @@ runParams(
   true,
 ).setAction((args: ProveArgs & SubmitArgs, hre) =>
   reported(args.json, async () => {
+    submitArgs(args); // bad submit arguments stop the run before anything is proven
     if ((await hre.ethers.getSigners()).length === 0) {
       throw new Error(
         `network "${hre.network.name}" has no account to send from: set DEPLOYER_PRIVATE_KEY (npx hardhat vars set DEPLOYER_PRIVATE_KEY)`,

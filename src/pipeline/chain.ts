@@ -5,7 +5,16 @@
 import { Contract, type Provider, type Signer } from "ethers";
 import { STATE_ANCHOR_ABI } from "../anchor/abi";
 import { decodeAnchorError } from "../anchor/errors";
-import { RevertError, type AnchorClient, type AnchorState, type AttestCall, type TxReceiptInfo } from "./types";
+import {
+  RevertError,
+  type AnchorClient,
+  type AnchorState,
+  type AttestCall,
+  type SentTx,
+  type SuggestedFees,
+  type TxFees,
+  type TxReceiptInfo,
+} from "./types";
 
 export interface AnchorView {
   stateRoot: bigint;
@@ -121,13 +130,25 @@ export class EthersAnchorClient implements AnchorClient {
     }
   }
 
-  async send(call: AttestCall, accountNonce: number): Promise<string> {
+  async send(call: AttestCall, accountNonce: number, fees?: TxFees): Promise<SentTx> {
+    const overrides: Record<string, unknown> = { nonce: accountNonce, ...fees };
     try {
-      const tx = await this.contract.attest(...this.args(call), { nonce: accountNonce });
-      return tx.hash as string;
+      const tx = await this.contract.attest(...this.args(call), overrides);
+      const fees: TxFees | undefined =
+        tx.maxFeePerGas != null && tx.maxPriorityFeePerGas != null
+          ? { maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) }
+          : tx.gasPrice != null
+            ? { gasPrice: BigInt(tx.gasPrice) }
+            : undefined;
+      return { hash: tx.hash as string, fees };
     } catch (err) {
       throw asRevert(err);
     }
+  }
+
+  async suggestedFees(): Promise<SuggestedFees> {
+    const f = await this.provider.getFeeData();
+    return { maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas, gasPrice: f.gasPrice };
   }
 
   async accountNonce(tag: "latest" | "pending"): Promise<number> {

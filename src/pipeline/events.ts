@@ -1,3 +1,5 @@
+import type { StoredFees } from "./fees";
+
 /** Events the pipeline emits; the CLI renders them (progress bar, log lines or JSON lines). */
 export type PipelineEvent =
   | {
@@ -20,6 +22,15 @@ export type PipelineEvent =
   | { type: "batch-already-attested"; index: number; nonce: string }
   | { type: "batch-pending"; index: number; nonce: string; txHash?: string }
   | { type: "batch-sent"; index: number; nonce: string; txHash: string; accountNonce: number }
+  | {
+      /** A transaction of this batch stayed pending: it is being replaced with higher fees. */
+      type: "batch-fee-bumped";
+      index: number;
+      nonce: string;
+      accountNonce: number;
+      replaces?: string;
+      fees: StoredFees;
+    }
   | {
       type: "batch-attested";
       index: number;

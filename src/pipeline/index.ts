@@ -18,6 +18,7 @@ export { proveRun, defaultConcurrency, provingKeyId, type ProveOptions, type Pro
 export { runPool, ProvingFailedError } from "./pool";
 export { submitRun, attestCall, type SubmitOptions, type SubmitSummary } from "./submit";
 export { withRetry, isTransient, DEFAULT_RETRY, type RetryOptions } from "./retry";
+export { replacementFees, FeeCapError, FEE_BUMP_PER_MILLE, loadFees, storeFees, type StoredFees } from "./fees";
 export { openRun, defaultRunId, type OpenRunOptions, type OpenedRun } from "./run";
 export { writeFileAtomic, writeJsonAtomic } from "./atomic";
 export { EthersAnchorClient, readAnchorView, readAnchorState, anchorContract, type AnchorView } from "./chain";

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { readJson, writeFileAtomic, writeJsonAtomic } from "./atomic";
 import type { SaltedApplication } from "./input";
+import type { StoredFees } from "./fees";
 import type { PlannedBatch, RunPlan, StoredBatch } from "./types";
 
 export type BatchStatus = "planned" | "proved" | "sent" | "attested";
@@ -24,6 +25,8 @@ export interface ManifestBatch {
   proofFile?: string;
   txHash?: string;
   accountNonce?: number;
+  /** Fees of the transaction txHash (decimal wei), so that a stuck one can be replaced. */
+  fees?: StoredFees;
   blockNumber?: number;
   gasUsed?: string;
 }

@@ -13,6 +13,7 @@
  */
 import { AnchorRevertError, ChainDivergedError } from "./errors";
 import { expectedRootAt, finalRoot } from "./plan";
+import { loadFees, replacementFees, storeFees } from "./fees";
 import { DEFAULT_RETRY, isTransient, sleep, withRetry, type RetryOptions } from "./retry";
 import type { RunStore } from "./store";
 import type { EventSink } from "./events";
@@ -23,6 +24,7 @@ import {
   type PlannedBatch,
   type RunPlan,
   type StoredBatch,
+  type TxFees,
   type TxReceiptInfo,
 } from "./types";
 
@@ -31,8 +33,13 @@ export interface SubmitOptions {
   retry?: Partial<RetryOptions>;
   /** Receipt/state polling interval. */
   pollMs?: number;
-  /** How long to wait for a sent transaction before treating it as dropped and sending again. */
+  /**
+   * How long to wait for a sent transaction before sending again: a transaction still pending then
+   * is replaced (same account nonce, fees 12.5% higher; src/pipeline/fees.ts).
+   */
   pendingTimeoutMs?: number;
+  /** The most a replacement may pay per gas (wei, the fee cap or gas price); unbounded when absent. */
+  maxFeePerGas?: bigint;
   onEvent?: EventSink;
   /** Called after each batch is attested and recorded (the CLI's crash-test hook uses it). */
   afterAttested?: (index: number) => void | Promise<void>;
@@ -196,23 +203,50 @@ export async function submitRun(
     } catch (err) {
       throw asRevert(b, err);
     }
-    let accountNonce = await r("read account nonce", () => client.accountNonce("pending"));
+    const pending = await r("read account nonce", () => client.accountNonce("pending"));
+    let accountNonce = pending;
+    let fees: TxFees | undefined;
     if (entry.status === "sent" && entry.accountNonce !== undefined) {
       // Resending: reuse the earlier transaction's account nonce while it is unmined, so that at most
-      // one of the two can ever be mined (a node still holding the first one refuses the second).
+      // one of the two can ever be mined.
       const latest = await r("read account nonce", () => client.accountNonce("latest"));
-      if (latest <= entry.accountNonce) accountNonce = entry.accountNonce;
+      if (latest <= entry.accountNonce) {
+        accountNonce = entry.accountNonce;
+        // Still in the mempool after pendingTimeoutMs (fees too low): replace it with higher fees,
+        // which nodes require of a replacement.
+        if (pending > entry.accountNonce && entry.fees) {
+          const suggested = await r("read fee data", () => client.suggestedFees());
+          fees = replacementFees(loadFees(entry.fees), suggested, options.maxFeePerGas);
+          emit({
+            type: "batch-fee-bumped",
+            index: b.index,
+            nonce: b.nonce.toString(),
+            accountNonce,
+            replaces: entry.txHash,
+            fees: storeFees(fees),
+          });
+        }
+      }
     }
-    // Recorded before sending: if we crash after the send, the next run knows a transaction may be out.
-    store.updateBatch(b.index, { status: "sent", accountNonce, txHash: undefined });
+    // Recorded before sending: if we crash after the send, the next run knows a transaction may be
+    // out, and with which fees (a later replacement must outbid them).
+    store.updateBatch(b.index, {
+      status: "sent",
+      accountNonce,
+      txHash: undefined,
+      ...(fees ? { fees: storeFees(fees) } : {}),
+    });
     let hash: string;
     try {
-      hash = await client.send(call, accountNonce);
+      const sent = await client.send(call, accountNonce, fees);
+      hash = sent.hash;
+      const used = sent.fees ?? fees;
+      if (used) store.updateBatch(b.index, { fees: storeFees(used) });
     } catch (err) {
       if (err instanceof RevertError) throw asRevert(b, err);
       if (
         isTransient(err) ||
-        /already known|nonce too low|replacement transaction underpriced|nonce has already been used/i.test(
+        /already known|known transaction|nonce too low|replacement transaction underpriced|nonce has already been used/i.test(
           String((err as Error).message),
         )
       ) {

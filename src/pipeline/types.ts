@@ -152,6 +152,20 @@ export interface TxReceiptInfo {
   gasUsed: bigint;
 }
 
+/** Fees per gas of a transaction (wei): EIP-1559 caps, or a legacy gas price. */
+export type TxFees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+
+export interface SuggestedFees {
+  maxFeePerGas?: bigint | null;
+  maxPriorityFeePerGas?: bigint | null;
+  gasPrice?: bigint | null;
+}
+
+export interface SentTx {
+  hash: string;
+  fees?: TxFees;
+}
+
 /** A decoded revert: custom error name and arguments when the ABI knows it. */
 export interface DecodedRevert {
   name?: string;
@@ -168,8 +182,14 @@ export interface AnchorClient {
   readState(): Promise<AnchorState>;
   /** eth_call of attest from the submitter; throws RevertError when it would revert. */
   preflight(call: AttestCall): Promise<void>;
-  /** Sends attest with the given account nonce; returns the transaction hash. */
-  send(call: AttestCall, accountNonce: number): Promise<string>;
+  /**
+   * Sends attest with the given account nonce, with exactly `fees` when given (a replacement of a
+   * stuck transaction, see src/pipeline/fees.ts), else the network's default fees. Returns the hash
+   * and the fees used (undefined when the client cannot tell).
+   */
+  send(call: AttestCall, accountNonce: number, fees?: TxFees): Promise<SentTx>;
+  /** The network's current fee suggestion (eth_feeHistory / eth_gasPrice). */
+  suggestedFees(): Promise<SuggestedFees>;
   /** The submitter's transaction count ("latest" = mined, "pending" = incl. the mempool). */
   accountNonce(tag: "latest" | "pending"): Promise<number>;
   receipt(hash: string): Promise<TxReceiptInfo | null>;

@@ -8,11 +8,13 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ethers } from "hardhat";
+import { ethers, network } from "hardhat";
 import type { Contract } from "ethers";
 import {
   AnchorRevertError,
   EthersAnchorClient,
+  attestCall,
+  replacementFees,
   anchorStateModel,
   finalRoot,
   openRun,
@@ -204,5 +206,38 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
     await (await policyMock.setMode(0)).wait();
     expect(await submitRun(plan, store, client, { pollMs: 5 })).to.include({ sent: 1 });
     expect(BigInt(await anchor.stateRoot())).to.equal(finalRoot(plan));
+  });
+
+  it("EthersAnchorClient replaces a stuck attest: the node refuses a same-fee resend, takes the bumped one, mines only it", async () => {
+    const input = path.join(dir, "stuck.csv");
+    fs.writeFileSync(input, "applicantId,score\n200,1\n");
+    const { plan, store, client } = await run(input);
+    const call = attestCall(plan, store.loadBatch(plan.batches[0])!);
+    const before = BigInt(await anchor.nonce());
+    await network.provider.send("evm_setAutomine", [false]);
+    try {
+      const accountNonce = await client.accountNonce("pending");
+      const first = await client.send(call, accountNonce);
+      expect(first.fees && "maxFeePerGas" in first.fees, "EIP-1559 fees reported").to.equal(true);
+      expect(await client.accountNonce("pending")).to.equal(accountNonce + 1);
+      // 5% more is not enough for a replacement (nodes want >= 10%).
+      const f = first.fees as { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+      const timid = {
+        maxFeePerGas: (f.maxFeePerGas * 105n) / 100n,
+        maxPriorityFeePerGas: (f.maxPriorityFeePerGas * 105n) / 100n,
+      };
+      const again = await client.send(call, accountNonce, timid).catch((e: unknown) => e);
+      expect(String((again as Error).message)).to.match(/replacement transaction underpriced/i);
+      const bumped = replacementFees(first.fees!, await client.suggestedFees());
+      const second = await client.send(call, accountNonce, bumped);
+      expect(second.fees).to.deep.equal(bumped);
+      await network.provider.send("evm_mine", []);
+      expect(await ethers.provider.getTransactionReceipt(first.hash)).to.equal(null);
+      expect((await ethers.provider.getTransactionReceipt(second.hash))?.status).to.equal(1);
+      expect(BigInt(await anchor.nonce())).to.equal(before + 1n);
+      expect(BigInt(await anchor.stateRoot())).to.equal(finalRoot(plan));
+    } finally {
+      await network.provider.send("evm_setAutomine", [true]);
+    }
   });
 });

@@ -17,6 +17,9 @@ import {
   type PolicyModel,
   type StateModel,
   type StateTransition,
+  type SentTx,
+  type SuggestedFees,
+  type TxFees,
   type TxReceiptInfo,
 } from "../../src/pipeline/types";
 
@@ -81,12 +84,19 @@ export class FakeAnchor implements AnchorClient {
   root = 0n;
   block = 1;
   accountTxs = 0;
-  sent: { hash: string; call: AttestCall; accountNonce: number }[] = [];
+  sent: { hash: string; call: AttestCall; accountNonce: number; fees: TxFees }[] = [];
+  /** What suggestedFees() answers (and the fees of a send without explicit fees). */
+  feeSuggestion: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } = {
+    maxFeePerGas: 30_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000_000n,
+  };
   receipts = new Map<string, TxReceiptInfo>();
   faults: Partial<Record<keyof AnchorClient | "any", Fault[]>> = {};
   /** When set, the next sends stay pending until mine() is called. */
   holdMining = false;
-  pending: { hash: string; call: AttestCall }[] = [];
+  pending: { hash: string; call: AttestCall; accountNonce: number; fees: TxFees }[] = [];
+  /** Hashes of pending transactions that a replacement pushed out of the mempool. */
+  dropped: string[] = [];
   calls: Record<string, number> = {};
 
   constructor(readonly opts: FakeAnchorOptions) {}
@@ -160,18 +170,36 @@ export class FakeAnchor implements AnchorClient {
     if (this.fault("preflight")) throw this.transient();
     this.check(call);
   }
-  async send(call: AttestCall, accountNonce: number): Promise<string> {
+  /** Like geth: a pending transaction is replaced only by one paying >= 10% more on every fee field. */
+  async send(call: AttestCall, accountNonce: number, fees?: TxFees): Promise<SentTx> {
     const f = this.fault("send");
     if (f === "transient") throw this.transient();
-    const pendingCount = this.accountTxs + this.pending.length;
+    const used: TxFees = fees ?? { ...this.feeSuggestion };
     if (accountNonce < this.accountTxs) throw new Error("nonce too low");
-    if (accountNonce < pendingCount) throw new Error("replacement transaction underpriced");
+    const replaced = this.pending.findIndex((p) => p.accountNonce === accountNonce);
+    if (replaced >= 0) {
+      const old = this.pending[replaced].fees;
+      const enough = (a: bigint, b: bigint) => a * 10n >= b * 11n;
+      const ok =
+        "gasPrice" in old || "gasPrice" in used
+          ? "gasPrice" in old && "gasPrice" in used && enough(used.gasPrice, old.gasPrice)
+          : enough(used.maxFeePerGas, old.maxFeePerGas) && enough(used.maxPriorityFeePerGas, old.maxPriorityFeePerGas);
+      if (!ok) throw new Error("replacement transaction underpriced");
+      this.dropped.push(this.pending[replaced].hash);
+      this.pending.splice(replaced, 1);
+    } else if (accountNonce !== this.accountTxs + this.pending.length) {
+      throw new Error(`nonce gap: expected ${this.accountTxs + this.pending.length}, got ${accountNonce}`);
+    }
     const hash = "0x" + crypto.createHash("sha256").update(`${accountNonce}:${this.sent.length}`).digest("hex");
-    this.sent.push({ hash, call, accountNonce });
-    if (this.holdMining) this.pending.push({ hash, call });
+    this.sent.push({ hash, call, accountNonce, fees: used });
+    if (this.holdMining) this.pending.push({ hash, call, accountNonce, fees: used });
     else this.mineOne(hash, call);
     if (f === "drop-after-send") throw this.transient();
-    return hash;
+    return { hash, fees: used };
+  }
+  async suggestedFees(): Promise<SuggestedFees> {
+    if (this.fault("suggestedFees")) throw this.transient();
+    return { ...this.feeSuggestion };
   }
   async accountNonce(tag: "latest" | "pending"): Promise<number> {
     if (this.fault("accountNonce")) throw this.transient();

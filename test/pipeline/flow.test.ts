@@ -9,6 +9,7 @@ import path from "node:path";
 import {
   AnchorRevertError,
   ApplicationsInvalidError,
+  FeeCapError,
   ChainDivergedError,
   ProvingFailedError,
   RunMismatchError,
@@ -224,8 +225,17 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const { plan, store } = await open();
     await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
     anchor.holdMining = true;
-    // Simulate a crash right after the first send: the transaction is in the mempool.
-    await submitRun(plan, store, anchor, { ...fast, pendingTimeoutMs: 20 }).catch(() => undefined);
+    // The run stops right after the first send, the transaction still in the mempool: it may not
+    // replace it (the fee cap is the current fee), so it gives up with FeeCapError.
+    const stopped = await submitRun(plan, store, anchor, {
+      ...fast,
+      pendingTimeoutMs: 20,
+      maxFeePerGas: anchor.feeSuggestion.maxFeePerGas,
+    }).catch((e: unknown) => e);
+    expect(stopped).to.be.instanceOf(FeeCapError);
+    expect((stopped as Error).message).to.match(
+      /^replacing the stuck transaction needs a fee of 33\.75 gwei per gas, above the cap of 30 gwei: raise --max-fee-gwei/,
+    );
     expect(anchor.sent).to.have.length(1);
     expect(store.readManifest().batches[0]).to.include({ status: "sent", accountNonce: 0 });
     setTimeout(() => {
@@ -237,6 +247,74 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     await submitRun(plan, store, anchor, { ...fast, pendingTimeoutMs: 5_000, onEvent: (e) => events.push(e) });
     expect(events.some((e) => e.type === "batch-pending")).to.equal(true);
     expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
+    expect(anchor.nonce).to.equal(3n);
+  });
+
+  /** The first transaction stays in the mempool; mining resumes once its replacement is out. */
+  function stuckUntilReplaced(afterFirst?: () => void): void {
+    anchor.holdMining = true;
+    const send = anchor.send.bind(anchor);
+    anchor.send = async (...args) => {
+      const sent = await send(...args);
+      if (anchor.sent.length === 1) afterFirst?.();
+      if (anchor.sent.length === 2) {
+        anchor.holdMining = false;
+        anchor.mine();
+      }
+      return sent;
+    };
+  }
+
+  it("replaces a transaction stuck in the mempool with 12.5% higher fees; only the replacement is mined", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    stuckUntilReplaced();
+    const summary = await submitRun(plan, store, anchor, {
+      ...fast,
+      pendingTimeoutMs: 20,
+      onEvent: (e) => events.push(e),
+    });
+    expect(summary).to.include({ sent: 3 });
+    const [first, replacement] = anchor.sent;
+    expect(anchor.sent.map((s) => [s.call.expectedNonce, s.accountNonce])).to.deep.equal([
+      [0n, 0],
+      [0n, 0],
+      [1n, 1],
+      [2n, 2],
+    ]);
+    expect(first.fees).to.deep.equal({ maxFeePerGas: 30_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n });
+    expect(replacement.fees).to.deep.equal({ maxFeePerGas: 33_750_000_000n, maxPriorityFeePerGas: 1_125_000_000n });
+    expect(anchor.dropped).to.deep.equal([first.hash]);
+    expect(anchor.receipts.has(first.hash)).to.equal(false);
+    expect(anchor.receipts.get(replacement.hash)?.status).to.equal(1);
+    expect(anchor.nonce).to.equal(3n);
+    expect(anchor.root).to.equal(finalRoot(plan));
+    const bumped = events.filter((e) => e.type === "batch-fee-bumped");
+    expect(bumped).to.deep.equal([
+      {
+        type: "batch-fee-bumped",
+        index: 0,
+        nonce: "0",
+        accountNonce: 0,
+        replaces: first.hash,
+        fees: { maxFeePerGas: "33750000000", maxPriorityFeePerGas: "1125000000" },
+      },
+    ]);
+    expect(store.readManifest().batches[0]).to.include({ status: "attested", txHash: replacement.hash });
+    expect(store.readManifest().batches[0].fees).to.deep.equal({
+      maxFeePerGas: "33750000000",
+      maxPriorityFeePerGas: "1125000000",
+    });
+  });
+
+  it("a replacement pays the network's fee when it rose more than the bump", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    stuckUntilReplaced(() => {
+      anchor.feeSuggestion = { maxFeePerGas: 90_000_000_000n, maxPriorityFeePerGas: 2_000_000_000n };
+    });
+    await submitRun(plan, store, anchor, { ...fast, pendingTimeoutMs: 20 });
+    expect(anchor.sent[1].fees).to.deep.equal({ maxFeePerGas: 90_000_000_000n, maxPriorityFeePerGas: 2_000_000_000n });
     expect(anchor.nonce).to.equal(3n);
   });
 
