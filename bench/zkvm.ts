@@ -76,7 +76,8 @@ function builtKey(
     };
   }
   const entry = JSON.parse(fs.readFileSync(file, "utf8")).circuits?.zkvm;
-  if (!entry?.zkey || JSON.stringify(entry.params) !== JSON.stringify(l)) {
+  const same = entry?.params && (Object.keys(l) as (keyof ZkvmLimits)[]).every((k) => entry.params[k] === l[k]);
+  if (!entry?.zkeyHash || !same) {
     return { missing: `the ${profile} build is stale (its parameters are not the registry's): rebuild it` };
   }
   return { zkey: paths.zkey, ptau: entry.ptau };
