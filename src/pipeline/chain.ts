@@ -134,13 +134,14 @@ export class EthersAnchorClient implements AnchorClient {
     const overrides: Record<string, unknown> = { nonce: accountNonce, ...fees };
     try {
       const tx = await this.contract.attest(...this.args(call), overrides);
-      const fees: TxFees | undefined =
+      // The fees the transaction actually carries (ethers fills them in when `fees` is absent).
+      const used: TxFees | undefined =
         tx.maxFeePerGas != null && tx.maxPriorityFeePerGas != null
           ? { maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) }
           : tx.gasPrice != null
             ? { gasPrice: BigInt(tx.gasPrice) }
             : undefined;
-      return { hash: tx.hash as string, fees };
+      return { hash: tx.hash as string, fees: used };
     } catch (err) {
       throw asRevert(err);
     }
