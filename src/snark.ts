@@ -82,6 +82,17 @@ export async function verifyWithKey(
 ): Promise<boolean> {
   const vkey = JSON.parse(fs.readFileSync(vkeyFile, "utf8")) as { nPublic: number; protocol: string };
   if (vkey.protocol !== system) throw new Error(`${vkeyFile} is a ${vkey.protocol} key, expected ${system}`);
+  return verifyWithVkey(system, vkey, publicSignals, proof);
+}
+
+/** verifyWithKey with the verification key as an object (e.g. from a key set). */
+export async function verifyWithVkey(
+  system: ProofSystem,
+  vkey: { nPublic: number; protocol: string },
+  publicSignals: readonly bigint[],
+  proof: unknown,
+): Promise<boolean> {
+  if (vkey.protocol !== system) return false;
   if (publicSignals.length !== vkey.nPublic) return false;
   if (publicSignals.some((s) => typeof s !== "bigint" || s < 0n || s >= SNARK_SCALAR_FIELD)) return false;
   try {

@@ -1,6 +1,6 @@
 /**
- * CLI for the off-chain pipeline (docs/cli.md): anchor:prove, anchor:submit, anchor:attest,
- * anchor:status and anchor:demo. The tasks only parse arguments, wire the library
+ * CLI for the off-chain pipeline (docs/cli.md): anchor:prove, anchor:submit, anchor:attest
+ * and anchor:demo (anchor:status and anchor:audit are in tasks/anchor/). The tasks only parse arguments, wire the library
  * (src/pipeline) to the network, and render its events: a progress bar on a terminal, plain log
  * lines otherwise, JSON lines with --json.
  */
@@ -420,91 +420,6 @@ runParams(
 );
 
 task(
-  "anchor:status",
-  "Shows the anchor's state (root, nonce, decisions, policies) from the chain and the deployment manifest",
-)
-  .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
-  .addFlag("json", "machine-readable output")
-  .setAction((args: { deployment?: string; json: boolean }, hre) =>
-    reported(args.json, async () => {
-      const p = await import("../src/pipeline");
-      const file = deploymentFile(hre, args.deployment);
-      const d = p.readDeployment(file);
-      const address = d.contracts.stateAnchor.address;
-      const { provider } = await chain(hre);
-      const chainId = (await provider.getNetwork()).chainId;
-      if (chainId.toString() !== d.chainId)
-        throw new Error(`the deployment manifest ${file} is for chain ${d.chainId}, the network is chain ${chainId}`);
-      const code = await provider.getCode(address);
-      if (code === "0x")
-        throw new Error(
-          `no contract at ${address} (the StateAnchor of ${file}) on chain ${chainId}: the node was reset? deploy again`,
-        );
-      const v = await p.readAnchorView(address, provider);
-      const out = {
-        network: hre.network.name,
-        chainId: chainId.toString(),
-        deployment: file,
-        profile: d.profile,
-        anchor: address,
-        deployedAtBlock: d.contracts.stateAnchor.blockNumber,
-        codeMatchesManifest: hre.ethers.keccak256(code) === d.contracts.stateAnchor.codeHash,
-        blockNumber: v.blockNumber,
-        stateRoot: hex(v.stateRoot),
-        nonce: v.nonce.toString(),
-        decisionCount: v.decisionCount.toString(),
-        domain: v.domain.toString(),
-        policies: v.policies.map((x) => ({
-          ...x,
-          policyId: x.policyId.toString(),
-          methodId: x.methodId.toString(),
-          threshold: x.threshold.toString(),
-        })),
-      };
-      if (args.json) return console.log(JSON.stringify(out, null, 2));
-      console.log(
-        `StateAnchor ${out.anchor} on ${out.network} (chain ${out.chainId}), profile ${out.profile}, deployed at block ${out.deployedAtBlock}${out.codeMatchesManifest ? "" : " (code differs from the manifest!)"}`,
-      );
-      console.log(`  at block ${out.blockNumber}: nonce ${out.nonce}, ${out.decisionCount} decision(s) attested`);
-      console.log(`  state root ${out.stateRoot}`);
-      console.log(`  domain     ${out.domain}`);
-      for (const x of out.policies) {
-        console.log(
-          `  policy ${x.policyId}: ${x.status}, threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`,
-        );
-      }
-    }),
-  );
-
-task(
-  "anchor:audit",
-  "Rebuilds every state root and decisions root from the anchor's events alone and checks them against the chain",
-)
-  .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
-  .addFlag("json", "machine-readable output")
-  .setAction((args: { deployment?: string; json: boolean }, hre) =>
-    reported(args.json, async () => {
-      const p = await import("../src/pipeline");
-      const { auditAnchor } = await import("../src/audit");
-      const d = p.readDeployment(deploymentFile(hre, args.deployment));
-      const report = await auditAnchor(d.contracts.stateAnchor.address, (await chain(hre)).provider, {
-        fromBlock: d.contracts.stateAnchor.blockNumber,
-      });
-      if (args.json) console.log(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
-      else {
-        console.log(
-          `audit of ${report.anchor}: ${report.batches.length} batch(es), ${report.decisions} decision(s) (${report.approved} approved), final root ${hex(report.stateRoot)}`,
-        );
-        for (const problem of report.problems) console.log(`  PROBLEM: ${problem}`);
-        console.log(
-          report.ok ? "  every root rebuilt from events matches the chain" : `  ${report.problems.length} problem(s)`,
-        );
-      }
-      if (!report.ok) throw new HardhatPluginError(PLUGIN, `the audit found ${report.problems.length} problem(s)`);
-    }),
-  );
-
-task(
   "anchor:demo",
   "The whole pipeline on the in-process Hardhat network: deploy, sample applications, prove in parallel, submit in order, summary (circuits must be built: npm run demo does it)",
 )
@@ -600,6 +515,7 @@ task(
         const audit = await auditAnchor(deployment.contracts.stateAnchor.address, hre.ethers.provider, {
           fromBlock: deployment.contracts.stateAnchor.blockNumber,
         });
+        const failed = audit.checks.filter((c) => c.status !== "pass");
         const plan = proved.plan;
         const decisions = plan.batches.reduce((n, b) => n + b.outcome.activeCount, 0);
         const approved = plan.batches.reduce(
@@ -630,7 +546,8 @@ task(
           finalRootMatchesPlan: view.stateRoot === p.finalRoot(plan),
           anchorNonce: view.nonce.toString(),
           decisionCountOnChain: view.decisionCount.toString(),
-          audit: audit.ok ? "ok" : audit.problems,
+          audit:
+            audit.verdict === "pass" ? "pass" : failed.map((c) => `${c.status} ${c.check} ${c.subject}: ${c.reason}`),
           wallMs: Date.now() - t0,
         };
         if (args.json) return console.log(JSON.stringify(summary, null, 2));
@@ -651,7 +568,7 @@ task(
           `  final state root  ${summary.finalStateRoot} (nonce ${summary.anchorNonce}, ${summary.decisionCountOnChain} decisions on chain; ${summary.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`,
         );
         console.log(
-          `  audit             ${audit.ok ? `ok: ${audit.batches.length} batch(es) rebuilt from events, every root matches the chain` : `FAILED: ${audit.problems.join("; ")}`}`,
+          `  audit             ${audit.verdict === "pass" ? `pass: ${audit.checks.length} checks (verifiers are the generated ones, guest known, ${audit.batches.length} batch(es) re-verified, every root matches the chain)` : `${audit.verdict.toUpperCase()}: ${failed.map((c) => `${c.check} ${c.subject}: ${c.reason}`).join("; ")}`}`,
         );
         console.log(`  run folder        ${summary.runFolder} (private: scores and salts in receipts.csv)`);
         console.log(`  wall time         ${secs(summary.wallMs)}`);

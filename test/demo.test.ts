@@ -39,7 +39,7 @@ describe("npm run demo (hardhat anchor:demo)", function () {
       finalRootMatchesPlan: true,
       anchorNonce: "2",
       decisionCountOnChain: String(applications),
-      audit: "ok",
+      audit: "pass",
     });
     expect((summary.approved as number) + (summary.denied as number)).to.equal(applications);
     expect(Number(summary.attestGas)).to.be.greaterThan(0);

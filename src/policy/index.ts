@@ -20,6 +20,7 @@ export {
   type UnsaltedApplication,
 } from "./reference";
 export {
+  decodePolicyProof,
   encodePolicyProof,
   provePolicy,
   verifyPolicy,

@@ -110,3 +110,13 @@ export function encodePolicyProof(proof: PlonkProof): bigint[] {
   for (const key of PROOF_EVALS) words.push(BigInt(proof[key]));
   return words;
 }
+
+/** Inverse of encodePolicyProof: the snarkjs proof object behind 24 calldata words (for re-verification). */
+export function decodePolicyProof(words: readonly bigint[]): PlonkProof {
+  if (words.length !== 2 * PROOF_POINTS.length + PROOF_EVALS.length)
+    throw new PolicyInputError("proof", `a PLONK proof has 24 words, got ${words.length}`);
+  const proof: Record<string, unknown> = { protocol: "plonk", curve: "bn128" };
+  PROOF_POINTS.forEach((key, i) => (proof[key] = [words[2 * i].toString(), words[2 * i + 1].toString(), "1"]));
+  PROOF_EVALS.forEach((key, i) => (proof[key] = words[2 * PROOF_POINTS.length + i].toString()));
+  return proof as unknown as PlonkProof;
+}

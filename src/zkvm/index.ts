@@ -33,6 +33,7 @@ export { zkvmParams } from "./params";
 export { zkvmInput, zkvmPublicSignals, type ZkvmCircuitInput } from "./input";
 export {
   ZkvmRunError,
+  decodeZkvmProof,
   encodeZkvmProof,
   proveZkvm,
   verifyZkvm,

@@ -105,3 +105,20 @@ export function encodeZkvmProof(proof: Groth16Proof): bigint[] {
     throw new TypeError("proof.pi_b must be affine (z = 1)");
   return [a[0], a[1], b[0][1], b[0][0], b[1][1], b[1][0], c[0], c[1]].map((s) => BigInt(s));
 }
+
+/** Inverse of encodeZkvmProof: the snarkjs proof object behind 8 calldata words (G2 limbs swapped back). */
+export function decodeZkvmProof(words: readonly bigint[]): Groth16Proof {
+  if (words.length !== 8) throw new TypeError(`a Groth16 proof has 8 words, got ${words.length}`);
+  const w = words.map(String);
+  return {
+    pi_a: [w[0], w[1], "1"],
+    pi_b: [
+      [w[3], w[2]],
+      [w[5], w[4]],
+      ["1", "0"],
+    ],
+    pi_c: [w[6], w[7], "1"],
+    protocol: "groth16",
+    curve: "bn128",
+  } as Groth16Proof;
+}
