@@ -3,9 +3,9 @@ import { subtask, vars, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks";
-
-// Solidity compiler version; must equal the version of the npm `solc` package (checked below).
-const SOLC_VERSION = "0.8.28";
+// Solidity compiler version (must equal the version of the npm `solc` package, checked below) and settings,
+// shared with the verifier audit (src/audit/verifier-code.ts recompiles verifiers with the same settings).
+import { SOLC_SETTINGS, SOLC_VERSION } from "./src/anchor/compiler";
 
 // Offline compilation: use the soljson shipped in the npm `solc` package instead of downloading.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
@@ -49,7 +49,7 @@ if (requestedNetwork && remoteUrlVar[requestedNetwork] && !remoteUrlVar[requeste
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
-    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+    settings: { ...SOLC_SETTINGS, optimizer: { ...SOLC_SETTINGS.optimizer } },
   },
   networks: {
     hardhat: { allowUnlimitedContractSize: false },

@@ -87,6 +87,8 @@ export interface DeploymentManifest {
     >;
   };
   methodIds: { loan: string };
+  /** The key set of this build (docs/build.md "Key sets"); null when the build wrote none or its vkeys are not the deployed ones. */
+  keySet: { id: string; dir: string; devOnly: boolean } | null;
   contracts: { policyVerifier: DeployedContract; zkvmVerifier: DeployedContract; stateAnchor: DeployedContract };
   anchor: { domain: string; genesisRoot: string; policyDelay: string; adminDelay: string; admin: string };
   policies: DeployedPolicy[];
@@ -137,6 +139,28 @@ function readHashed(file: string, what: string, profile: Profile): { hash: strin
   }
   const bytes = fs.readFileSync(file);
   return { hash: keccak256(bytes), bytes };
+}
+
+/**
+ * The key set circuits:build wrote for this build (build/<profile>/keyset; keysets/<profile> when the
+ * committed copy has the same id), if its vkeys are the deployed ones (keccak256 by circuit).
+ */
+function keySetRef(profile: Profile, root: string, vkeys: Record<string, string>): DeploymentManifest["keySet"] {
+  const read = (dir: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(root, dir, "keyset.json"), "utf8")) as {
+        id: string;
+        devOnly: boolean;
+        circuits: Record<string, { vkeyKeccak256?: string }>;
+      };
+    } catch {
+      return null;
+    }
+  };
+  const built = read(path.join("build", profile, "keyset"));
+  if (!built || Object.entries(vkeys).some(([c, h]) => built.circuits?.[c]?.vkeyKeccak256 !== h)) return null;
+  const dir = read(path.join("keysets", profile))?.id === built.id ? `keysets/${profile}` : `build/${profile}/keyset`;
+  return { id: built.id, dir, devOnly: built.devOnly };
 }
 
 function readDeployment(file: string): DeploymentManifest | null {
@@ -365,6 +389,7 @@ export async function deployAnchor(
       },
     },
     methodIds: { loan: methodId.toString() },
+    keySet: keySetRef(profile, root, { policy: vkeyHash, zkvm: zkvmVkey.hash }),
     contracts: {
       policyVerifier: policyVerifier.record,
       zkvmVerifier: zkvmVerifier.record,

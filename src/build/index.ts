@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { buildDir, circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
 import { terminateCurves } from "../snark";
-import { circomFlags, circomVersion, compileTemplate, mainSource } from "./circom";
+import { circomFlags, circomVersion, compileTemplate, mainSource, type MainSpec } from "./circom";
 import { canonicalJson, inputsHash, sha256, sha256File } from "./hashing";
 import { withLock } from "./lock";
 import { emptyManifest, readManifest, writeManifest, type CircuitManifest, type Manifest } from "./manifest";
@@ -29,7 +29,8 @@ import {
 import { SNARKJS_VERSION } from "./snarkjs";
 import { assemble } from "../zkvm/assembler";
 import { methodId } from "../zkvm/method";
-import { sourceSet } from "./sources";
+import { writeKeySet } from "./keyset";
+import { sourceSet, type SourceSet } from "./sources";
 
 export interface BuildOptions {
   profile: Profile;
@@ -102,11 +103,39 @@ interface Compiled {
   power: number;
 }
 
+/** What compiling `circuit` for `profile` depends on, and the compile step's cache key over it. */
+export interface CompileInputs {
+  spec: MainSpec;
+  /** Source of the generated main component. */
+  main: string;
+  sources: SourceSet;
+  flags: string[];
+  compiler: { compiler: string; package: string };
+  circomlibVersion: string;
+  /** Cache key of the compile step (build/<profile>/<circuit>/compile.json `key`, manifest keys.compile). */
+  key: string;
+}
+
+/**
+ * The compile inputs of a registry circuit in this checkout. Shared by the build and the audit's
+ * key-set check (src/audit/keyset-check.ts), so both compute the same compile key.
+ */
+export function compileInputs(circuit: RegistryCircuit, profile: Profile): CompileInputs {
+  const spec = mainSpec(circuit, profile);
+  const main = mainSource(spec);
+  const sources = sourceSet(circuit.file);
+  const flags = circomFlags(circuit.circomFlags);
+  const compiler = circomVersion();
+  const circomlib = circomlibVersion();
+  const key = inputsHash({ sources: sources.hash, main, compiler, flags, circomlib });
+  return { spec, main, sources, flags, compiler, circomlibVersion: circomlib, key };
+}
+
 /**
  * Method IDs of the guest programs the registry lists for a zkVM circuit (`guests`: name -> .asm file):
  * the build is where a guest's identity is fixed and recorded next to the verifying key it runs under.
  */
-function guestMethodIds(circuit: RegistryCircuit): CircuitManifest["guests"] {
+export function guestMethodIds(circuit: RegistryCircuit): CircuitManifest["guests"] {
   if (!circuit.guests) return undefined;
   const out: NonNullable<CircuitManifest["guests"]> = {};
   for (const [name, file] of Object.entries(circuit.guests)) {
@@ -179,17 +208,7 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
           "compile",
         );
       }
-      const spec = mainSpec(circuit, profile);
-      const main = mainSource(spec);
-      const sources = sourceSet(circuit.file);
-      const flags = circomFlags(circuit.circomFlags);
-      const compileKey = inputsHash({
-        sources: sources.hash,
-        main,
-        compiler,
-        flags,
-        circomlib: libVersion,
-      });
+      const { spec, main, sources, flags, key: compileKey } = compileInputs(circuit, profile);
       const detail = `circom ${compiler.compiler} ${flags.join(" ")} on ${circuit.file} (${circuit.template}(${spec.params.join(", ")}))`;
       let info: Omit<R1csInfo, "labels">;
       let r1csHash: string;
@@ -479,6 +498,8 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
     }
   }
   const manifestFile = writeManifest(manifest, root);
+  // The key set (build/<profile>/keyset, and keysets/production for a non-dev production build).
+  writeKeySet(profile, root);
   return { manifest, manifestFile, circuits: selected, ptau };
 }
 
@@ -499,3 +520,20 @@ export {
   type PtauChoice,
 } from "./ptau";
 export { plonkGateCount, readR1csInfo, requiredPower, type R1csInfo } from "./r1cs";
+export {
+  committedKeySetDir,
+  KEYSET_FORMAT,
+  keySetDir,
+  keySetId,
+  loadKeySet,
+  loadKeySets,
+  writeKeySet,
+  type InvalidKeySet,
+  type KeySet,
+  type KeySetCircuit,
+  type KeySetFile,
+  type KeySetGuest,
+  type KeySetSource,
+  type ValidKeySet,
+  type WrittenKeySet,
+} from "./keyset";

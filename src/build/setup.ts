@@ -151,22 +151,35 @@ export interface VerifierHeader {
   devOnly: boolean;
 }
 
-const SNARKJS_NAMES = { groth16: "Groth16Verifier", plonk: "PlonkVerifier" } as const;
+/** Contract names in the snarkjs verifier templates. */
+export const SNARKJS_NAMES = { groth16: "Groth16Verifier", plonk: "PlonkVerifier" } as const;
+
+/**
+ * The body of a snarkjs verifier source: its SPDX line removed and its contract renamed to `contract`.
+ * Null when the source does not declare exactly one `contract Groth16Verifier` / `PlonkVerifier`.
+ * finishVerifierSource puts the header on top; the audit (src/audit/verifier-code.ts) regenerates with it.
+ */
+export function renameVerifierContract(
+  source: string,
+  proofSystem: "groth16" | "plonk",
+  contract: string,
+): string | null {
+  const decl = new RegExp(`\\bcontract ${SNARKJS_NAMES[proofSystem]}\\b`, "g");
+  if ((source.match(decl) ?? []).length !== 1) return null;
+  return source.replace(/^\/\/ SPDX-License-Identifier: GPL-3.0\r?\n/, "").replace(decl, `contract ${contract}`);
+}
 
 /** snarkjs verifier source renamed to `h.contract`, with its own header in place of the SPDX line. */
 export function finishVerifierSource(source: string, h: VerifierHeader): string {
   const original = SNARKJS_NAMES[h.proofSystem];
-  const decl = new RegExp(`\\bcontract ${original}\\b`, "g");
-  if ((source.match(decl) ?? []).length !== 1) {
+  const body = renameVerifierContract(source, h.proofSystem, h.contract);
+  if (body === null) {
     throw new BuildError(
       `snarkjs ${SNARKJS_VERSION} verifier template changed: expected one "contract ${original}"`,
       h.circuit,
       "export-verifier",
     );
   }
-  const body = source
-    .replace(/^\/\/ SPDX-License-Identifier: GPL-3.0\r?\n/, "")
-    .replace(decl, `contract ${h.contract}`);
   const header = [
     "// SPDX-License-Identifier: GPL-3.0",
     "// GENERATED FILE: never edit by hand. Regenerate with `npm run build:circuits -- --profile " + h.profile + "`.",

@@ -225,5 +225,66 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const s = JSON.parse(status.stdout.slice(status.stdout.indexOf("{")));
     expect(s).to.include({ nonce: "3", decisionCount: String(ROWS), anchor: anchorAddress, codeMatchesManifest: true });
     expect(BigInt(s.stateRoot)).to.equal(finalRoot(p));
+    expect(s.flags).to.deep.equal([]);
+  });
+
+  it("anchor:audit from the RPC URL and the address alone passes every check; --json, --report, exit codes", async () => {
+    const reportFile = path.join(runsDir, "..", `zkla-e2e-audit-${process.pid}.md`);
+    const audit = await runCli(
+      [
+        "anchor:audit",
+        "--network",
+        "e2e",
+        "--address",
+        anchorAddress,
+        "--chunk",
+        "7",
+        "--json",
+        "--report",
+        reportFile,
+      ],
+      env,
+    );
+    expect(audit.code, explain(audit)).to.equal(0);
+    const r = JSON.parse(audit.stdout);
+    expect(r.verdict, JSON.stringify(r.checks, null, 1)).to.equal("pass");
+    expect(r.fromBlock).to.equal(deployBlock);
+    expect(r.deploymentBlockFound).to.equal(true);
+    expect(r.totals).to.include({ batches: 3, decisions: ROWS });
+    const names = new Set(r.checks.map((c: { check: string }) => c.check));
+    for (const name of [
+      "verifier-key",
+      "key-circuit",
+      "method-guest",
+      "policy-parameters",
+      "proofs-reverified",
+      "root-chain",
+      "governance",
+    ])
+      expect(names.has(name), name).to.equal(true);
+    expect(r.batches.map((b: { reverified: string }) => b.reverified)).to.deep.equal(["pass", "pass", "pass"]);
+    expect(r.checks.filter((c: { check: string }) => c.check === "deployment-file")).to.deep.equal([]);
+    const md = fs.readFileSync(reportFile, "utf8");
+    fs.rmSync(reportFile);
+    expect(md.split("\n")[2]).to.equal(
+      "**Verdict: PASS: every check passed** (" + `${r.counts.pass} pass, 0 warn, 0 fail)`,
+    );
+
+    // With the lender's deployments file: checked against the chain too.
+    const withFile = await runCli(["anchor:audit", "--network", "e2e", "--json"], env);
+    expect(withFile.code, explain(withFile)).to.equal(0);
+    const f = JSON.parse(withFile.stdout);
+    expect(
+      f.checks.filter((c: { check: string }) => c.check === "deployment-file").map((c: { status: string }) => c.status),
+    ).to.deep.equal(["pass"]);
+
+    // No contract at the address: the audit could not run (exit 2), said once, no stack trace.
+    const none = await runCli(["anchor:audit", "--network", "e2e", "--address", "0x" + "00".repeat(19) + "01"], env);
+    expect(none.code, explain(none)).to.equal(2);
+    expect(none.stderr).to.match(/^error chain-unreadable: no contract at 0x0{38}01 on chain 31337\n/);
+    expect(none.stderr).to.not.match(/\n\s+at /);
+    const bad = await runCli(["anchor:audit", "--network", "e2e", "--address", anchorAddress, "--chunk", "0"], env);
+    expect(bad.code, explain(bad)).to.equal(2);
+    expect(bad.stderr).to.match(/^error bad-argument: --chunk must be an integer >= 1, got "0"/);
   });
 });
