@@ -1,7 +1,9 @@
 /**
  * The run folder (runs/<runId>/ by default):
  *   plan.json         the plan, incl. every application's score and salt    SECRET
- *   receipts.csv      applicantId, score, salt, commitment, batch, slot      SECRET (the lender's record)
+ *   receipts.csv      one row per application: applicantId, score, salt,    SECRET (the lender's record)
+ *                     saltGenerated, commitment, batch, slot, nonce, policyId,
+ *                     decision, txHash (empty until the batch is attested)
  *   manifest.json     status of each batch (planned, proved, sent, attested) and transaction data
  *   batches/batch-NNNN.json   one proof file per batch (public data only)
  * Every file is written atomically (src/pipeline/atomic.ts). Secret files are created with mode 0600
@@ -10,6 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { parse } from "csv-parse/sync";
 import { readJson, writeFileAtomic, writeJsonAtomic } from "./atomic";
 import type { SaltedApplication } from "./input";
 import type { StoredFees } from "./fees";
@@ -62,7 +65,8 @@ export class RunStore {
   create(plan: RunPlan, applications: readonly SaltedApplication[]): void {
     fs.mkdirSync(path.join(this.dir, "batches"), { recursive: true, mode: 0o700 });
     fs.chmodSync(this.dir, 0o700);
-    writeFileAtomic(this.receiptsFile, receiptsCsv(plan, applications), 0o600);
+    const generated = new Map(applications.map((a) => [a.applicantId.toString(), a.saltGenerated ? "yes" : "no"]));
+    writeFileAtomic(this.receiptsFile, receiptsCsv(plan, generated, new Map()), 0o600);
     writeJsonAtomic(this.planFile, planToJson(plan), 0o600);
     this.writeManifest({
       version: 1,
@@ -97,6 +101,29 @@ export class RunStore {
     this.writeManifest(m);
   }
 
+  /**
+   * Rewrites receipts.csv (atomically, mode 0600) from the plan and the manifest: every batch the
+   * manifest records as attested gets its transaction hash. The saltGenerated column is kept from
+   * the current file (empty when the file is gone or unreadable: it is then rebuilt from plan.json).
+   * Also upgrades a receipts file written before the policyId/decision/txHash columns existed.
+   */
+  syncReceipts(plan: RunPlan): void {
+    const generated = new Map<string, string>();
+    try {
+      const rows = parse(fs.readFileSync(this.receiptsFile, "utf8"), {
+        columns: true,
+        skip_empty_lines: true,
+      }) as Record<string, string>[];
+      for (const r of rows) generated.set(r.applicantId, r.saltGenerated ?? "");
+    } catch {
+      // Gone or unreadable: rebuilt from plan.json (which holds the same scores and salts).
+    }
+    const txHashes = new Map<number, string>();
+    for (const b of this.readManifest().batches)
+      if (b.status === "attested" && b.txHash) txHashes.set(b.index, b.txHash);
+    writeFileAtomic(this.receiptsFile, receiptsCsv(plan, generated, txHashes), 0o600);
+  }
+
   /** The stored proof of a batch when it exists and matches the planned batch; undefined otherwise. */
   loadBatch(batch: PlannedBatch): StoredBatch | undefined {
     const file = this.batchFile(batch.index);
@@ -115,9 +142,16 @@ export class RunStore {
   }
 }
 
-function receiptsCsv(plan: RunPlan, applications: readonly SaltedApplication[]): string {
-  const generated = new Map(applications.map((a) => [a.applicantId, a.saltGenerated]));
-  const lines = ["applicantId,score,salt,saltGenerated,commitment,batch,slot,nonce"];
+/** Header of receipts.csv: the first eight columns are the original ones, the last three were appended. */
+export const RECEIPTS_HEADER =
+  "applicantId,score,salt,saltGenerated,commitment,batch,slot,nonce,policyId,decision,txHash";
+
+/**
+ * One row per application: decision is known at planning (bit `slot` of the batch's planned
+ * decisionBits), txHash only once the batch is attested (empty before).
+ */
+function receiptsCsv(plan: RunPlan, saltGenerated: Map<string, string>, txHashes: Map<number, string>): string {
+  const lines = [RECEIPTS_HEADER];
   for (const b of plan.batches) {
     b.applications.forEach((a, slot) => {
       lines.push(
@@ -125,11 +159,14 @@ function receiptsCsv(plan: RunPlan, applications: readonly SaltedApplication[]):
           a.applicantId,
           a.score,
           a.salt,
-          generated.get(a.applicantId) ? "yes" : "no",
+          saltGenerated.get(a.applicantId.toString()) ?? "",
           b.outcome.commitments[slot],
           b.index,
           slot,
           b.nonce,
+          plan.policyId,
+          (b.outcome.decisionBits >> BigInt(slot)) & 1n ? "approved" : "denied",
+          txHashes.get(b.index) ?? "",
         ].join(","),
       );
     });

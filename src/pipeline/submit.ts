@@ -10,6 +10,7 @@
  *     account nonce, wait for N confirmations, and check the anchor moved to the planned root.
  * One batch is in flight at a time (one ordered queue), so account nonces never race. Transient
  * RPC errors are retried with backoff; a revert stops the run with the decoded custom error.
+ * Each attested batch's transaction hash is written to the receipts rows of its applications.
  */
 import { AnchorRevertError, ChainDivergedError } from "./errors";
 import { expectedRootAt, finalRoot } from "./plan";
@@ -130,7 +131,18 @@ export async function submitRun(
     }
     if (state.nonce > b.nonce) {
       const m = store.readManifest().batches[i];
-      if (m.status !== "attested") store.updateBatch(i, { status: "attested" });
+      if (m.status !== "attested") {
+        // Attested, but not recorded (a stop between mining and recording): keep the transaction
+        // an earlier attempt sent when its receipt shows it succeeded (it carried this nonce).
+        const rec = m.txHash ? await r("get receipt", () => client.receipt(m.txHash!)) : null;
+        store.updateBatch(
+          i,
+          rec?.status === 1
+            ? { status: "attested", blockNumber: rec.blockNumber, gasUsed: rec.gasUsed.toString() }
+            : { status: "attested", txHash: undefined },
+        );
+        store.syncReceipts(plan);
+      }
       emit({ type: "batch-already-attested", index: i, nonce: b.nonce.toString() });
       summary.skipped++;
       i++;
@@ -158,6 +170,7 @@ export async function submitRun(
       blockNumber: receipt.blockNumber,
       gasUsed: receipt.gasUsed.toString(),
     });
+    store.syncReceipts(plan); // the receipts rows of this batch get its transaction hash
     emit({
       type: "batch-attested",
       index: i,
@@ -173,6 +186,7 @@ export async function submitRun(
     await options.afterAttested?.(i);
     i++;
   }
+  store.syncReceipts(plan); // also fills rows a run stopped before recording (and upgrades old receipts files)
   const last = await r("read anchor state", () => client.readState());
   summary.finalNonce = last.nonce;
   summary.finalRoot = last.root;

@@ -21,6 +21,13 @@ import {
   type RunContext,
 } from "../../src/pipeline";
 import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
+import { parse } from "csv-parse/sync";
+
+/** receipts.csv as records (every value a string). */
+const receiptRows = (file: string) =>
+  parse(fs.readFileSync(file, "utf8"), { columns: true }) as Record<string, string>[];
+/** The txHash column per batch index (one value per distinct batch). */
+const txByBatch = (file: string) => [...new Map(receiptRows(file).map((r) => [r.batch, r.txHash])).values()];
 
 /** Asserts that `p` rejects with an instance of `cls` whose message matches `re`. */
 async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, re?: RegExp): Promise<void> {
@@ -101,6 +108,7 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     expect(proved).to.include({ proved: 3, reused: 0 });
     expect(proofsMade()).to.equal(3);
     expect(store.readManifest().batches.map((b) => b.status)).to.deep.equal(["proved", "proved", "proved"]);
+    expect(txByBatch(store.receiptsFile)).to.deep.equal(["", "", ""]); // nothing attested yet
     const sum = await submitRun(plan, store, anchor, { ...fast, onEvent: (e) => events.push(e) });
     expect(sum).to.include({ sent: 3, skipped: 0, decisionsSent: 10 });
     expect(anchor.nonce).to.equal(3n);
@@ -108,9 +116,19 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
     expect(store.readManifest().batches.map((b) => b.status)).to.deep.equal(["attested", "attested", "attested"]);
     const receipts = fs.readFileSync(store.receiptsFile, "utf8").trim().split("\n");
-    expect(receipts[0]).to.equal("applicantId,score,salt,saltGenerated,commitment,batch,slot,nonce");
+    expect(receipts[0]).to.equal(
+      "applicantId,score,salt,saltGenerated,commitment,batch,slot,nonce,policyId,decision,txHash",
+    );
     expect(receipts).to.have.length(11);
-    expect(receipts[10]).to.match(/^1009,833,\d+,yes,\d+,2,1,2$/);
+    const hashes = store.readManifest().batches.map((b) => b.txHash);
+    expect(hashes.every((h) => /^0x[0-9a-f]{64}$/.test(h ?? ""))).to.equal(true);
+    // Scores 500 + 37 i against threshold 600: applicants 1000..1002 approved, the rest denied.
+    expect(receipts[1]).to.match(new RegExp(`^1000,500,\\d+,yes,\\d+,0,0,0,1,approved,${hashes[0]}$`));
+    expect(receipts[3]).to.match(new RegExp(`^1002,574,\\d+,yes,\\d+,0,2,0,1,approved,${hashes[0]}$`));
+    expect(receipts[4]).to.match(new RegExp(`^1003,611,\\d+,yes,\\d+,0,3,0,1,denied,${hashes[0]}$`));
+    expect(receipts[10]).to.match(new RegExp(`^1009,833,\\d+,yes,\\d+,2,1,2,1,denied,${hashes[2]}$`));
+    const commitments = plan.batches.flatMap((b) => b.outcome.commitments.slice(0, b.applications.length));
+    expect(receiptRows(store.receiptsFile).map((r) => BigInt(r.commitment))).to.deep.equal(commitments);
     if (process.platform !== "win32") {
       expect(fs.statSync(store.receiptsFile).mode & 0o777).to.equal(0o600);
       expect(fs.statSync(store.planFile).mode & 0o777).to.equal(0o600);
@@ -183,6 +201,8 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
       },
     }).catch((e) => expect(e.message).to.equal("simulated crash"));
     expect(anchor.nonce).to.equal(1n);
+    // The attested batch's rows carry its transaction; the unsubmitted ones stay empty.
+    expect(txByBatch(store.receiptsFile)).to.deep.equal([store.readManifest().batches[0].txHash, "", ""]);
     const again = await open();
     await proveRun(again.plan, again.store, { concurrency: 2, proverModule: FAKE_PROVER });
     const sum = await submitRun(again.plan, again.store, anchor, { ...fast, onEvent: (e) => events.push(e) });
@@ -190,6 +210,32 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     expect(anchor.sent.map((s) => s.call.expectedNonce)).to.deep.equal([0n, 1n, 2n]);
     expect(anchor.root).to.equal(finalRoot(plan));
     expect(proofsMade()).to.equal(3);
+    expect(txByBatch(store.receiptsFile)).to.deep.equal(anchor.sent.map((s) => s.hash));
+  });
+
+  it("a batch attested but not recorded as such gets its transaction from the receipt; lost receipts are rebuilt", async () => {
+    const { plan, store } = await open();
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    await submitRun(plan, store, anchor, fast);
+    const hashes = store.readManifest().batches.map((b) => b.txHash);
+    // Stopped between mining and recording; for batch 1 the recorded transaction is one that was replaced.
+    store.updateBatch(0, { status: "sent" });
+    store.updateBatch(1, { status: "sent", txHash: "0x" + "ab".repeat(32) });
+    fs.rmSync(store.receiptsFile);
+    expect(await submitRun(plan, store, anchor, fast)).to.include({ sent: 0, skipped: 3 });
+    expect(store.readManifest().batches.map((b) => [b.status, b.txHash])).to.deep.equal([
+      ["attested", hashes[0]],
+      ["attested", undefined],
+      ["attested", hashes[2]],
+    ]);
+    expect(txByBatch(store.receiptsFile)).to.deep.equal([hashes[0], "", hashes[2]]);
+    // Rebuilt from plan.json: every column but saltGenerated (recorded only in the lost file).
+    expect(receiptRows(store.receiptsFile).map((r) => [r.applicantId, r.saltGenerated, r.decision])).to.deep.equal(
+      plan.batches.flatMap((b) =>
+        b.applications.map((a) => [String(a.applicantId), "", a.score <= 600n ? "approved" : "denied"]),
+      ),
+    );
+    if (process.platform !== "win32") expect(fs.statSync(store.receiptsFile).mode & 0o777).to.equal(0o600);
   });
 
   it("retries transient RPC failures, incl. a send whose response was lost (no second transaction)", async () => {
