@@ -4,6 +4,7 @@
  *   bench/policy.ts  -> bench/results/policy.json  (constraints, PLONK gates, prove time/memory, verifier gas)
  *   bench/zkvm.ts    -> bench/results/zkvm.json    (constraints per step, Groth16 prove time/memory, guest steps)
  *   anchor gas       -> bench/results/anchor-gas.json (hardhat test test/anchor/gas.test.ts with BENCH_OUT)
+ *   bench/audit.ts   -> bench/results/audit.json (the chain-of-trust audit of 100 batches, test profile)
  *   bench/attest.ts  -> bench/results/attest-<profile>.json (real proofs and attest gas; production only
  *                       when a production build exists: it needs --ptau)
  */
@@ -21,6 +22,11 @@ const benches: { name: string; cmd: string; args: string[]; env?: Record<string,
     cmd: process.execPath,
     args: [require.resolve("hardhat/internal/cli/cli.js"), "test", "test/anchor/gas.test.ts"],
     env: { BENCH_OUT: path.join(root, "bench", "results", "anchor-gas.json") },
+  },
+  {
+    name: "audit",
+    cmd: process.execPath,
+    args: [require.resolve("hardhat/internal/cli/cli.js"), "run", "bench/audit.ts"],
   },
   ...["test", "production"]
     .filter((profile) => fs.existsSync(path.join(root, "build", profile, "manifest.json")))
