@@ -281,10 +281,45 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     // No contract at the address: the audit could not run (exit 2), said once, no stack trace.
     const none = await runCli(["anchor:audit", "--network", "e2e", "--address", "0x" + "00".repeat(19) + "01"], env);
     expect(none.code, explain(none)).to.equal(2);
-    expect(none.stderr).to.match(/^error chain-unreadable: no contract at 0x0{38}01 on chain 31337\n/);
+    expect(none.stderr).to.match(
+      /^error chain-unreadable: no contract at 0x0{38}01 on chain 31337 at block \d+\n  check --address and --network/,
+    );
     expect(none.stderr).to.not.match(/\n\s+at /);
     const bad = await runCli(["anchor:audit", "--network", "e2e", "--address", anchorAddress, "--chunk", "0"], env);
     expect(bad.code, explain(bad)).to.equal(2);
     expect(bad.stderr).to.match(/^error bad-argument: --chunk must be an integer >= 1, got "0"/);
+
+    // The node is down: could not run (exit 2).
+    const down = await runCli(["anchor:audit", "--network", "e2e", "--address", anchorAddress], {
+      ...env,
+      ZKLA_E2E_RPC_URL: "http://127.0.0.1:9",
+    });
+    expect(down.code, explain(down)).to.equal(2);
+    expect(down.stderr).to.match(/^error chain-unreadable: /);
+  });
+
+  it("a policy admin registers a policy for an unknown program: anchor:status --strict flags it, the audit fails", async () => {
+    const { Wallet } = await import("ethers");
+    const admin = anchor.connect(new Wallet(ANVIL_KEY, provider)) as Contract;
+    const policy = await anchor.policy(1n);
+    await (
+      await admin.getFunction("schedulePolicy")(
+        policy.verifier,
+        policy.vkeyHash,
+        policy.batchSize,
+        4242n,
+        policy.threshold,
+      )
+    ).wait();
+    const status = await runCli(["anchor:status", "--network", "e2e", "--strict"], env);
+    expect(status.code, explain(status)).to.equal(1);
+    expect(status.stdout).to.match(
+      /FLAG method-guest policy 2: unknown program: method ID 4242 is that of no guest in this repository/,
+    );
+    expect(status.stderr).to.match(/^error flagged: 1 flag\(s\) with --strict/m);
+    const audit = await runCli(["anchor:audit", "--network", "e2e", "--address", anchorAddress], env);
+    expect(audit.code, explain(audit)).to.equal(1);
+    expect(audit.stdout).to.match(/FAIL method-guest\s+policy 2: unknown program/);
+    expect(audit.stdout).to.match(/^FAIL: at least one check failed/m);
   });
 });
