@@ -26,6 +26,8 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
     uint256 public constant POLICY_PROOF_WORDS = 24;
     /// @notice Largest batch size: decisionBits is one 256-bit word.
     uint256 public constant MAX_BATCH_SIZE = 256;
+    /// @notice Largest policy delay: block.timestamp + delay must fit the uint40 activation/retirement times.
+    uint64 public constant MAX_POLICY_DELAY = type(uint32).max;
 
     bytes32 private constant DOMAIN_TAG = "zkla.domain.v1";
     bytes32 private constant GENESIS_TAG = "zkla.genesis.v1";
@@ -66,6 +68,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
         uint256 domain_ = _computeDomain();
         _cachedDomain = domain_;
         _stateRoot = uint256(keccak256(abi.encode(GENESIS_TAG, domain_))) % SNARK_SCALAR_FIELD;
+        if (policyDelay_ > MAX_POLICY_DELAY) revert PolicyDelayTooLong(policyDelay_, MAX_POLICY_DELAY);
         _counters.policyDelay = policyDelay_;
         emit PolicyDelayChanged(0, policyDelay_);
     }
@@ -134,6 +137,7 @@ contract StateAnchor is IStateAnchor, AccessControlDefaultAdminRules, Pausable {
 
     /// @inheritdoc IStateAnchor
     function setPolicyDelay(uint64 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newDelay > MAX_POLICY_DELAY) revert PolicyDelayTooLong(newDelay, MAX_POLICY_DELAY);
         uint64 previous = _counters.policyDelay;
         _counters.policyDelay = newDelay;
         emit PolicyDelayChanged(previous, newDelay);

@@ -146,6 +146,10 @@ interface IStateAnchor {
     /// @notice Retirement of `policyId` is already scheduled for `retiredFrom`.
     error PolicyAlreadyRetiring(uint256 policyId, uint40 retiredFrom);
 
+    /// @notice A policy delay above `maxDelay` (2^32 - 1 s, about 136 years) would overflow the 40-bit activation
+    ///         and retirement times (a wrapped time would make a policy active at once or cancel a retirement).
+    error PolicyDelayTooLong(uint64 delay, uint64 maxDelay);
+
     // ------------------------------------------------------------------ actions
 
     /// @notice Verifies both proofs for the next batch and advances the state. Reverts (changing nothing) unless
@@ -178,7 +182,8 @@ interface IStateAnchor {
     /// @notice Schedules retirement of `policyId` after `policyDelay()`. Requires POLICY_ADMIN_ROLE.
     function scheduleRetirement(uint256 policyId) external returns (uint40 retiredFrom);
 
-    /// @notice Sets the delay for future policy schedules/retirements (0 allowed). Requires DEFAULT_ADMIN_ROLE.
+    /// @notice Sets the delay for future policy schedules/retirements (0 allowed, at most 2^32 - 1 s).
+    ///         Requires DEFAULT_ADMIN_ROLE.
     function setPolicyDelay(uint64 newDelay) external;
 
     /// @notice Stops `attest`. Requires PAUSER_ROLE.

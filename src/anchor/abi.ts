@@ -59,6 +59,7 @@ export const STATE_ANCHOR_ABI = [
   "error MethodIdNotInField(uint256 methodId)",
   "error ThresholdNotInField(uint256 threshold)",
   "error PolicyAlreadyRetiring(uint256 policyId, uint40 retiredFrom)",
+  "error PolicyDelayTooLong(uint64 delay, uint64 maxDelay)",
   // errors of OpenZeppelin AccessControl / Pausable the anchor can raise
   "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
   "error EnforcedPause()",

@@ -50,6 +50,8 @@ function explain(name: string, a: Record<string, bigint | string | boolean>): st
       return `threshold ${a.threshold} is not below r`;
     case "PolicyAlreadyRetiring":
       return `policy ${a.policyId} already retires at ${a.retiredFrom}`;
+    case "PolicyDelayTooLong":
+      return `a policy delay of ${a.delay} s is above the maximum of ${a.maxDelay} s: choose a shorter delay`;
     case "AccessControlUnauthorizedAccount":
       return `account ${a.account} lacks role ${a.neededRole}: ask the anchor admin to grant it`;
     case "EnforcedPause":

@@ -5,22 +5,23 @@
  * rises by at least 10% (geth's default price bump); we raise by 12.5%, or to the network's current
  * suggestion when that is higher, and never above the caller's cap.
  */
+import { ZklaError } from "../errors";
 import type { SuggestedFees, TxFees } from "./types";
 
 /** Bump factor of a replacement, as numerator / 1000 (12.5% above the replaced transaction). */
 export const FEE_BUMP_PER_MILLE = 1125n;
 
 /** The replacement would cost more per gas than the configured cap: raise it or wait. */
-export class FeeCapError extends Error {
+export class FeeCapError extends ZklaError {
   constructor(
     readonly needed: bigint,
     readonly cap: bigint,
   ) {
     super(
+      "fee-cap",
       `replacing the stuck transaction needs a fee of ${gwei(needed)} gwei per gas, above the cap of ${gwei(cap)} gwei: ` +
         `raise --max-fee-gwei, or wait for the network fee to fall and run again (the pending transaction may still be mined)`,
     );
-    this.name = "FeeCapError";
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Application input: CSV (header row: applicantId,score[,salt]) or JSON (an array of
- * {applicantId, score, salt?}). Every row is validated and EVERY problem is reported with its row
- * number; when any row is bad nothing is returned (ApplicationsInvalidError), so nothing is
- * proven or sent. Missing salts are drawn from a cryptographic RNG by `assignSalts`.
+ * Application input: CSV (comma-separated, header row: applicantId,score[,salt] in any letter case)
+ * or JSON (an array of {applicantId, score, salt?}). Values are decimal digits or 0x-hex (JSON may
+ * also use safe non-negative integer numbers). Every row is validated and EVERY problem is reported
+ * with its row number; when any row is bad nothing is returned (ApplicationsInvalidError), so
+ * nothing is proven or sent. Missing salts are drawn from a cryptographic RNG by `assignSalts`.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,6 +14,10 @@ import { ApplicationsInvalidError, type RowIssue } from "./errors";
 
 export const FIELDS = ["applicantId", "score", "salt"] as const;
 const REQUIRED = ["applicantId", "score"] as const;
+type Field = (typeof FIELDS)[number];
+
+/** Echoed input values are cut to this many characters (the last one being the ellipsis). */
+const ECHO_MAX = 80;
 
 /** A validated application; salt is undefined when the file gave none. */
 export interface ApplicationInput {
@@ -70,25 +75,23 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
     const report = (field: string | undefined, reason: string) => issues.push({ ...at, field, reason });
     for (const key of Object.keys(raw.values)) {
       if (!(FIELDS as readonly string[]).includes(key))
-        report(key, `unknown field "${key}" (expected ${FIELDS.join(", ")})`);
+        report(key, `unknown field ${show(key)} (expected ${FIELDS.join(", ")})`);
     }
     for (const key of REQUIRED) if (isBlank(raw.values[key])) report(key, `missing ${key}`);
-    const id = isBlank(raw.values.applicantId) ? undefined : integer(raw.values.applicantId);
-    const score = isBlank(raw.values.score) ? undefined : integer(raw.values.score);
-    const salt = isBlank(raw.values.salt) ? undefined : integer(raw.values.salt);
-    let ok = !isBlank(raw.values.applicantId) && !isBlank(raw.values.score);
-    if (!isBlank(raw.values.applicantId)) ok = checkField("applicantId", raw.values.applicantId, id, report) && ok;
-    if (!isBlank(raw.values.salt)) ok = checkField("salt", raw.values.salt, salt, report) && ok;
-    if (!isBlank(raw.values.score)) {
-      if (score === undefined) {
-        report("score", `score must be a non-negative integer, got ${show(raw.values.score)}`);
-        ok = false;
-      } else if (score < 0n || score >= maxScore) {
-        report("score", `score ${score} is out of range: it must satisfy 0 <= score < 2^${options.scoreBits}`);
-        ok = false;
-      }
+    const id = isBlank(raw.values.applicantId) ? undefined : integer("applicantId", raw.values.applicantId, report);
+    const score = isBlank(raw.values.score) ? undefined : integer("score", raw.values.score, report);
+    const salt = isBlank(raw.values.salt) ? undefined : integer("salt", raw.values.salt, report);
+    let ok = id !== undefined && score !== undefined && (isBlank(raw.values.salt) || salt !== undefined);
+    if (id !== undefined) ok = inField("applicantId", id, report) && ok;
+    if (salt !== undefined) ok = inField("salt", salt, report) && ok;
+    if (score !== undefined && score >= maxScore) {
+      report(
+        "score",
+        `score ${clip(String(score))} is out of range: it must satisfy 0 <= score < 2^${options.scoreBits}`,
+      );
+      ok = false;
     }
-    if (id !== undefined && id >= 0n && id < SNARK_SCALAR_FIELD) {
+    if (id !== undefined && id < SNARK_SCALAR_FIELD) {
       const first = seen.get(id);
       if (first !== undefined) {
         report("applicantId", `duplicate applicantId ${id} (first seen at row ${first})`);
@@ -98,7 +101,10 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
     if (ok && id !== undefined && score !== undefined) out.push({ row: raw.row, applicantId: id, score, salt });
   }
   if (issues.length === 0 && out.length === 0) issues.push({ row: 0, reason: "the file contains no applications" });
-  if (issues.length > 0) throw new ApplicationsInvalidError(source, issues);
+  if (issues.length > 0) {
+    issues.sort((a, b) => a.row - b.row); // header / file first, then by row; stable within a row
+    throw new ApplicationsInvalidError(source, issues);
+  }
   return out;
 }
 
@@ -125,45 +131,98 @@ export function randomFieldElement(): bigint {
   }
 }
 
-function checkField(
-  field: string,
-  raw: unknown,
-  value: bigint | undefined,
-  report: (field: string, reason: string) => void,
-): boolean {
-  if (value === undefined) {
-    report(field, `${field} must be a non-negative integer (decimal or 0x-hex), got ${show(raw)}`);
-    return false;
-  }
-  if (value < 0n || value >= SNARK_SCALAR_FIELD) {
-    report(
-      field,
-      `${field} ${value} is outside the field: it must satisfy 0 <= ${field} < r (BN254 scalar field order)`,
-    );
-    return false;
-  }
-  return true;
+/** Range check of a field element (the value is already a non-negative integer). */
+function inField(field: Field, value: bigint, report: (field: string, reason: string) => void): boolean {
+  if (value < SNARK_SCALAR_FIELD) return true;
+  report(
+    field,
+    `${field} ${clip(String(value))} is outside the field: it must satisfy 0 <= ${field} < r (BN254 scalar field order)`,
+  );
+  return false;
 }
 
 function isBlank(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
 }
 
-/** Integer from a decimal/0x string or a safe JSON integer; undefined when it is not one. Negative allowed (range-checked later). */
-function integer(v: unknown): bigint | undefined {
-  if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : undefined;
-  if (typeof v === "bigint") return v;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim();
-  if (/^-?[0-9]+$/.test(s) || /^0x[0-9a-fA-F]+$/.test(s)) return BigInt(s);
+/**
+ * The non-negative integer a value stands for, or undefined after reporting why it is not one.
+ * Strings must be decimal digits or 0x-hex (surrounding spaces ignored): a sign ("-0", "+5"), a
+ * point, an exponent or any other form is refused. JSON numbers must be non-negative safe integers:
+ * JSON.parse has already rounded bigger ones, so they must be written as strings.
+ */
+function integer(field: Field, v: unknown, report: (field: string, reason: string) => void): bigint | undefined {
+  if (typeof v === "string") {
+    const s = v.trim();
+    if (/^[0-9]+$/.test(s) || /^0x[0-9a-fA-F]+$/.test(s)) return BigInt(s);
+  } else if (typeof v === "number" && !(v < 0 || Object.is(v, -0))) {
+    if (Number.isSafeInteger(v)) return BigInt(v);
+    if (!Number.isFinite(v) || Number.isInteger(v)) {
+      report(
+        field,
+        `${field} is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded by JSON.parse ` +
+          `(to ${clip(String(v))}): write big numbers as strings, e.g. "${field}": "9007199254740993"`,
+      );
+      return undefined;
+    }
+  }
+  report(
+    field,
+    `${field} must be a non-negative integer, got ${show(v)}: ` +
+      `write decimal digits (42) or 0x-hex (0x2a), with no sign, point or exponent`,
+  );
   return undefined;
 }
 
+/** A value as echoed in a message: strings quoted, everything cut to ECHO_MAX characters. */
 function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : String(v);
+  if (typeof v === "string") return JSON.stringify(clip(v));
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  return clip(JSON.stringify(v) ?? String(v));
+}
+
+/** Cuts a text to ECHO_MAX characters, the last one being "…" when it was longer. */
+function clip(text: string): string {
+  const chars = Array.from(text); // by code point: never splits a surrogate pair
+  return chars.length <= ECHO_MAX ? text : chars.slice(0, ECHO_MAX - 1).join("") + "…";
+}
+
+/** Separators people put in "CSV" files instead of commas, as named in messages. */
+const OTHER_SEPARATORS: readonly [string, string][] = [
+  [";", "';'"],
+  ["\t", "a tab ('\\t')"],
+  ["|", "'|'"],
+];
+
+/**
+ * The separator a file's first non-empty line uses when it is not a comma: the other candidate
+ * found most often outside double quotes, when it is found more often than commas.
+ */
+function foreignSeparator(text: string): string | undefined {
+  const first = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r\n|\n|\r/)
+    .find((line) => line.trim() !== "");
+  if (first === undefined) return undefined;
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const ch of first) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best: [string, string] | undefined;
+  for (const sep of OTHER_SEPARATORS) {
+    if ((counts.get(sep[0]) ?? 0) > (best ? (counts.get(best[0]) ?? 0) : (counts.get(",") ?? 0))) best = sep;
+  }
+  return best?.[1];
 }
 
 function csvRows(text: string, issues: RowIssue[]): RawRow[] {
+  const separator = foreignSeparator(text);
+  if (separator !== undefined) {
+    issues.push({ row: 0, reason: `the file uses ${separator} as separator: use commas` });
+    return [];
+  }
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parseCsv(text, {
@@ -179,11 +238,40 @@ function csvRows(text: string, issues: RowIssue[]): RawRow[] {
   }
   if (records.length === 0) return [];
   const header = records[0].record;
+  // Header names are matched without regard to letter case: ApplicantID, SCORE and Salt are fine.
+  const columns: (Field | undefined)[] = header.map((name) =>
+    FIELDS.find((f) => f.toLowerCase() === name.toLowerCase()),
+  );
+  let fatal = false;
   for (const key of REQUIRED) {
-    if (!header.includes(key))
+    if (!columns.includes(key)) {
       issues.push({ row: 0, reason: `the header has no "${key}" column (expected ${FIELDS.join(",")})` });
+      fatal = true;
+    }
   }
-  if (issues.length > 0) return [];
+  const expected = `expected ${FIELDS.join(", ")}, in any letter case`;
+  header.forEach((name, c) => {
+    const field = columns[c];
+    if (field === undefined) {
+      issues.push({
+        row: 0,
+        reason:
+          name === ""
+            ? `column ${c + 1} of the header has no name (${expected})`
+            : `unknown field ${show(name)} in the header, column ${c + 1} (${expected})`,
+      });
+      return;
+    }
+    const first = columns.indexOf(field);
+    if (first < c) {
+      issues.push({
+        row: 0,
+        reason: `duplicate column ${show(name)} in the header: column ${c + 1} repeats column ${first + 1} (${show(header[first])}; letter case does not matter)`,
+      });
+      fatal = true;
+    }
+  });
+  if (fatal) return [];
   return records.slice(1).map((r, i) => {
     const values: Record<string, unknown> = {};
     const row = i + 1;
@@ -194,8 +282,8 @@ function csvRows(text: string, issues: RowIssue[]): RawRow[] {
         reason: `has ${r.record.length} column(s), the header has ${header.length}`,
       });
     }
-    header.forEach((key, c) => {
-      if (c < r.record.length) values[key] = r.record[c];
+    columns.forEach((field, c) => {
+      if (field !== undefined && c < r.record.length) values[field] = r.record[c];
     });
     return { row, line: r.info.lines, values };
   });
@@ -222,7 +310,7 @@ function jsonRows(text: string, issues: RowIssue[]): RawRow[] {
       if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
         issues.push({
           row: i + 1,
-          reason: `expected an object {applicantId, score, salt?}, got ${JSON.stringify(entry)}`,
+          reason: `expected an object {applicantId, score, salt?}, got ${show(entry)}`,
         });
         return { row: i + 1, values: { applicantId: undefined, score: undefined, __skip: true } };
       }

@@ -4,6 +4,7 @@
  * (the caller stores them). The first failure stops scheduling; every worker is closed (its
  * prover releases snarkjs threads) before the pool resolves or rejects.
  */
+import { ZklaError } from "../errors";
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { BatchProofs, ProveJob } from "./types";
@@ -23,10 +24,13 @@ export interface PoolOptions {
   onProved: (index: number, proofs: BatchProofs, ms: number) => void | Promise<void>;
 }
 
-export class ProvingFailedError extends Error {
+export class ProvingFailedError extends ZklaError {
   constructor(readonly failures: { index: number; message: string }[]) {
-    super(`proving failed: ${failures.map((f) => f.message).join("; ")}`);
-    this.name = "ProvingFailedError";
+    super(
+      "proving-failed",
+      `proving failed: ${failures.map((f) => f.message).join("; ")}`,
+      "proofs finished before the failure are kept: fix the cause and run the same command again",
+    );
   }
 }
 

@@ -99,8 +99,15 @@ function countApps(plan: RunPlan): number {
 }
 
 function checkSameRun(plan: RunPlan, sha256: string, ctx: RunContext, dir: string): void {
-  const diffs: string[] = [];
-  if (plan.source.sha256 !== sha256) diffs.push("the input file changed");
+  checkRunTarget(plan, ctx, dir, plan.source.sha256 !== sha256 ? ["the input file changed"] : []);
+}
+
+/**
+ * Throws RunMismatchError unless `plan` was planned for this target (chain, anchor, policy, method ID,
+ * threshold, domain, profile): the one check for a run opened by input file or by run id.
+ */
+export function checkRunTarget(plan: RunPlan, ctx: RunContext, dir: string, already: string[] = []): void {
+  const diffs: string[] = [...already];
   if (plan.chainId !== ctx.chainId) diffs.push(`chain id ${plan.chainId} vs ${ctx.chainId}`);
   if (plan.anchor.toLowerCase() !== ctx.anchor.toLowerCase()) diffs.push(`anchor ${plan.anchor} vs ${ctx.anchor}`);
   if (plan.policyId !== ctx.policyId) diffs.push(`policy ${plan.policyId} vs ${ctx.policyId}`);

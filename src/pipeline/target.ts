@@ -8,16 +8,29 @@ import type { Provider } from "ethers";
 import { anchorDomain } from "../anchor/state";
 import type { DeploymentManifest } from "../anchor/deploy";
 import type { Profile } from "../paths";
+import { UsageError, ZklaError } from "../errors";
 import { anchorContract } from "./chain";
 import type { PolicyModel, RunContext } from "./types";
 
 export function readDeployment(file: string): DeploymentManifest {
   if (!fs.existsSync(file)) {
-    throw new Error(
-      `no deployment manifest at ${file}: deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>`,
+    throw new UsageError(
+      `no deployment manifest at ${file}`,
+      "deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>",
     );
   }
-  return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
+  let manifest: DeploymentManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
+  } catch (e) {
+    throw new UsageError(
+      `${file} is not JSON: ${(e as Error).message}`,
+      "pass the deployments file anchor:deploy wrote",
+    );
+  }
+  if (!manifest?.contracts?.stateAnchor?.address)
+    throw new UsageError(`${file} names no StateAnchor`, "pass the deployments file anchor:deploy wrote");
+  return manifest;
 }
 
 export interface TargetOptions {
@@ -35,37 +48,47 @@ export async function resolveTarget(o: TargetOptions): Promise<{ context: RunCon
   const address = d.contracts.stateAnchor.address;
   const chainId = (await o.provider.getNetwork()).chainId;
   if (chainId.toString() !== d.chainId) {
-    throw new Error(
-      `the deployment manifest is for chain ${d.chainId} but the network is chain ${chainId}: use the matching --network or --deployment`,
+    throw new ZklaError(
+      "wrong-network",
+      `the deployment manifest is for chain ${d.chainId} but the network is chain ${chainId}${chainId === 31337n ? " (Hardhat's in-process network, used when no --network is given)" : ""}`,
+      `pass the --network the anchor was deployed on (chain ${d.chainId}), or the matching --deployment`,
     );
   }
   if ((await o.provider.getCode(address)) === "0x") {
-    throw new Error(
-      `no contract at ${address} (the StateAnchor of the deployment manifest) on chain ${chainId}: the node was reset? deploy again`,
+    throw new ZklaError(
+      "no-contract",
+      `no contract at ${address} (the StateAnchor of the deployment manifest) on chain ${chainId}`,
+      chainId === 31337n
+        ? "a local chain starts empty: the in-process network (no --network) forgets everything after each command, and a restarted node too; pass --network localhost for a running node, or deploy again"
+        : "check --network and --deployment",
     );
   }
   const anchor = anchorContract(address, o.provider);
   const policyId = o.policyId ?? BigInt(d.policies.at(-1)?.policyId ?? 0);
-  if (policyId < 1n) throw new Error("the deployment manifest records no policy: pass --policy-id");
+  if (policyId < 1n) throw new UsageError("the deployment manifest records no policy", "pass --policy-id");
   const [domain, p, status] = await Promise.all([
     anchor.domain(),
     anchor.policy(policyId),
     anchor.policyStatus(policyId),
   ]);
   if (BigInt(domain) !== anchorDomain(chainId, address)) {
-    throw new Error(
+    throw new ZklaError(
+      "not-an-anchor",
       `the anchor's domain ${domain} is not the one derived from chain ${chainId} and ${address}: not a StateAnchor of this version`,
     );
   }
-  if (Number(status) === 0) throw new Error(`policy ${policyId} is not registered at ${address}: check --policy-id`);
+  if (Number(status) === 0)
+    throw new UsageError(`policy ${policyId} is not registered at ${address}`, "check --policy-id");
   const policy = o.policy(d.profile);
   if (Number(p.batchSize) !== policy.batchSize) {
-    throw new Error(
+    throw new ZklaError(
+      "wrong-build",
       `policy ${policyId} takes batches of ${p.batchSize} but the ${d.profile} build proves batches of ${policy.batchSize}: build the matching profile`,
     );
   }
   if (BigInt(p.methodId) !== o.guestMethodId) {
-    throw new Error(
+    throw new ZklaError(
+      "wrong-guest",
       `policy ${policyId} expects guest method ${p.methodId} but guests/loan-attest.asm has method ${o.guestMethodId}: use the guest the policy was registered with`,
     );
   }

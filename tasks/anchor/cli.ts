@@ -10,13 +10,21 @@ import { UsageError, ZklaError } from "../../src/errors";
 /** Error codes whose exit status is 2 ("could not run"), not 1. */
 const COULD_NOT_RUN = new Set(["bad-argument", "chain-unreadable"]);
 
-/** A read-only provider (no account) for the task's network; `send` reaches the node (e.g. debug_traceTransaction). */
-export async function readProvider(hre: HardhatRuntimeEnvironment, attempts = 3) {
+/**
+ * An ethers provider over the task's network whose read-only calls are retried on transient errors
+ * (src/pipeline/rpc.ts; sends never are); `send` reaches the node (e.g. debug_traceTransaction).
+ */
+export async function readProvider(
+  hre: HardhatRuntimeEnvironment,
+  o: {
+    attempts?: number;
+    onRetry?: (i: { what: string; attempt: number; delayMs: number; message: string }) => void;
+  } = {},
+) {
   const { retryingProvider, DEFAULT_RETRY } = await import("../../src/pipeline");
   const { BrowserProvider } = await import("ethers");
-  return new BrowserProvider(retryingProvider(hre.network.provider, { ...DEFAULT_RETRY, attempts }), undefined, {
-    cacheTimeout: -1,
-  });
+  const retry = { ...DEFAULT_RETRY, attempts: o.attempts ?? 3, onRetry: o.onRetry };
+  return new BrowserProvider(retryingProvider(hre.network.provider, retry), undefined, { cacheTimeout: -1 });
 }
 
 /** Parses an optional non-negative integer option; a bad value is a UsageError naming the option. */
@@ -46,7 +54,8 @@ export async function command(opts: { json: boolean; verbose?: boolean }, body: 
       : code === "chain-unreadable"
         ? "check the RPC URL of --network and that the node is running"
         : "run again with --verbose for the stack trace, and report it if it persists";
-    const message = e.message.split("\n")[0];
+    // A known error's message is all ours (e.g. every bad input row); an unexpected one shows its first line.
+    const message = known ? e.message : e.message.split("\n")[0];
     if (opts.json) console.log(JSON.stringify({ error: { code, message, hint: hint ?? null } }));
     console.error(`error ${code}: ${message}${hint ? `\n  ${hint}` : ""}`);
     if (opts.verbose && e.stack) console.error(e.stack);

@@ -562,6 +562,28 @@ describe("StateAnchor (mock verifiers)", function () {
         .withArgs(f.other.address, ethers.ZeroHash);
     });
 
+    it("refuses a policy delay that would wrap the 40-bit activation and retirement times", async function () {
+      const f = await loadFixture(fixture);
+      const max = await f.anchor.MAX_POLICY_DELAY();
+      expect(max).to.equal(2n ** 32n - 1n);
+      // Before the fix, type(uint64).max made the next policy active at once (activeFrom wrapped to now - 1).
+      for (const delay of [max + 1n, 2n ** 64n - 1n]) {
+        await expect(f.anchor.setPolicyDelay(delay))
+          .to.be.revertedWithCustomError(f.anchor, "PolicyDelayTooLong")
+          .withArgs(delay, max);
+      }
+      expect(await f.anchor.policyDelay()).to.equal(0n);
+      await expect(f.anchor.setPolicyDelay(max)).to.emit(f.anchor, "PolicyDelayChanged").withArgs(0n, max);
+      await f.anchor.grantRole(await f.anchor.POLICY_ADMIN_ROLE(), f.admin.address);
+      await f.anchor.schedulePolicy(await f.policyVerifier.getAddress(), VKEY_HASH, 4, METHOD_ID, THRESHOLD);
+      expect((await f.anchor.policy(2n)).activeFrom).to.equal(BigInt(await time.latest()) + max);
+      expect(await f.anchor.policyStatus(2n)).to.equal(STATUS.Scheduled);
+      const factory = await ethers.getContractFactory("StateAnchor");
+      await expect(factory.deploy(await f.zkvmVerifier.getAddress(), f.admin.address, 0, max + 1n))
+        .to.be.revertedWithCustomError(f.anchor, "PolicyDelayTooLong")
+        .withArgs(max + 1n, max);
+    });
+
     it("restricts pause and unpause to PAUSER_ROLE", async function () {
       const f = await loadFixture(fixture);
       const role = await f.anchor.PAUSER_ROLE();

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { expect } from "chai";
 import { SNARK_SCALAR_FIELD as R } from "../../src/field";
 import {
@@ -5,10 +6,32 @@ import {
   assignSalts,
   parseApplications,
   randomFieldElement,
+  readApplications,
   type RowIssue,
 } from "../../src/pipeline";
 
 const opts = { scoreBits: 32, source: "apps.csv" };
+/** The tail of every "not an integer" message: what is accepted. */
+const ACCEPTED = "write decimal digits (42) or 0x-hex (0x2a), with no sign, point or exponent";
+
+/** The whole ApplicationsInvalidError message for an input. */
+function message(text: string, format: "csv" | "json" = "csv"): string {
+  try {
+    parseApplications(text, format, opts);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ApplicationsInvalidError);
+    return (err as Error).message;
+  }
+  expect.fail("expected ApplicationsInvalidError");
+}
+
+/** The issues as formatted lines ("row 1 (line 2) score: ..."), without the summary line. */
+function lines(text: string, format: "csv" | "json" = "csv"): string[] {
+  return message(text, format)
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim());
+}
 
 function issues(text: string, format: "csv" | "json" = "csv"): RowIssue[] {
   try {
@@ -66,7 +89,7 @@ describe("pipeline input", () => {
     expect(by(3)).to.deep.equal(["score: missing score"]);
     expect(by(4)[0]).to.match(/^score: score must be a non-negative integer, got "12.5"/);
     expect(by(5)[0]).to.equal(`score: score ${2n ** 32n} is out of range: it must satisfy 0 <= score < 2^32`);
-    expect(by(6)[0]).to.match(/score -1 is out of range/);
+    expect(by(6)).to.deep.equal([`score: score must be a non-negative integer, got "-1": ${ACCEPTED}`]);
     expect(by(7)[0]).to.match(/^applicantId: applicantId \d+ is outside the field/);
     expect(by(8)[0]).to.match(/^salt: salt \d+ is outside the field/);
     expect(by(9)).to.deep.equal(["applicantId: duplicate applicantId 1 (first seen at row 1)"]);
@@ -113,5 +136,153 @@ describe("pipeline input", () => {
     const draws = new Set(Array.from({ length: 50 }, () => randomFieldElement()));
     expect(draws.size).to.equal(50);
     for (const d of draws) expect(d >= 0n && d < R).to.equal(true);
+  });
+
+  it('rejects "-0" and every other sign or non-canonical form, saying what is accepted', () => {
+    const csv = [
+      "applicantId,score,salt",
+      "-0,1,", // row 1
+      "2,-0,", // row 2
+      "3,1,-0", // row 3
+      "4,+5,", // row 4
+      "5,1e3,", // row 5
+      "6,0X10,", // row 6: only a lower-case 0x prefix, as before
+      "7,0x,", // row 7
+      "8,1 000,", // row 8
+      "009,0x0A,0x00ff", // row 9: ok (leading zeros are still decimal digits; hex digits in any case)
+    ].join("\n");
+    expect(lines(csv)).to.deep.equal([
+      `row 1 (line 2) applicantId: applicantId must be a non-negative integer, got "-0": ${ACCEPTED}`,
+      `row 2 (line 3) score: score must be a non-negative integer, got "-0": ${ACCEPTED}`,
+      `row 3 (line 4) salt: salt must be a non-negative integer, got "-0": ${ACCEPTED}`,
+      `row 4 (line 5) score: score must be a non-negative integer, got "+5": ${ACCEPTED}`,
+      `row 5 (line 6) score: score must be a non-negative integer, got "1e3": ${ACCEPTED}`,
+      `row 6 (line 7) score: score must be a non-negative integer, got "0X10": ${ACCEPTED}`,
+      `row 7 (line 8) score: score must be a non-negative integer, got "0x": ${ACCEPTED}`,
+      `row 8 (line 9) score: score must be a non-negative integer, got "1 000": ${ACCEPTED}`,
+    ]);
+    expect(parseApplications("applicantId,score,salt\n009,0x0A,0x00ff\n", "csv", opts)).to.deep.equal([
+      { row: 1, applicantId: 9n, score: 10n, salt: 255n },
+    ]);
+    // JSON: -0 and negative numbers are signs too (JSON.parse keeps -0 apart from 0).
+    expect(
+      lines(
+        '[{"applicantId": -0, "score": 1}, {"applicantId": 2, "score": -3}, {"applicantId": "-0", "score": 1}]',
+        "json",
+      ),
+    ).to.deep.equal([
+      `row 1 applicantId: applicantId must be a non-negative integer, got -0: ${ACCEPTED}`,
+      `row 2 score: score must be a non-negative integer, got -3: ${ACCEPTED}`,
+      `row 3 applicantId: applicantId must be a non-negative integer, got "-0": ${ACCEPTED}`,
+    ]);
+  });
+
+  it("rejects JSON numbers above 2^53 - 1 and non-integers, naming the row and field", () => {
+    const json =
+      '[{"applicantId": 9007199254740993, "score": 1},' + // row 1: read as 2^53 by JSON.parse
+      ' {"applicantId": 2, "score": 1.5},' + //               row 2
+      ' {"applicantId": 3, "score": 1, "salt": 21888242871839275222246405745257275088548364400416034343698204186575808495616},' + // row 3
+      ' {"applicantId": 4, "score": 1e400},' + //             row 4: Infinity
+      ' {"applicantId": 9007199254740991, "score": 5, "salt": "9007199254740993"}]'; // row 5: ok
+    expect(lines(json, "json")).to.deep.equal([
+      "row 1 applicantId: applicantId is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
+        'by JSON.parse (to 9007199254740992): write big numbers as strings, e.g. "applicantId": "9007199254740993"',
+      `row 2 score: score must be a non-negative integer, got 1.5: ${ACCEPTED}`,
+      "row 3 salt: salt is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
+        'by JSON.parse (to 2.1888242871839275e+76): write big numbers as strings, e.g. "salt": "9007199254740993"',
+      "row 4 score: score is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
+        'by JSON.parse (to Infinity): write big numbers as strings, e.g. "score": "9007199254740993"',
+    ]);
+    const ok = parseApplications(
+      '[{"applicantId": 9007199254740991, "score": 5, "salt": "9007199254740993"}]',
+      "json",
+      opts,
+    );
+    expect(ok).to.deep.equal([{ row: 1, applicantId: 9007199254740991n, score: 5n, salt: 9007199254740993n }]);
+  });
+
+  it("cuts every echoed bad value to 80 characters, ending with an ellipsis", () => {
+    const long = "x".repeat(200);
+    const cut = "x".repeat(79) + "…";
+    expect(lines(`applicantId,score\n1,${long}\n`)).to.deep.equal([
+      `row 1 (line 2) score: score must be a non-negative integer, got "${cut}": ${ACCEPTED}`,
+    ]);
+    const big = "9".repeat(120);
+    expect(lines(`applicantId,score,salt\n${big},${big},${big}\n`)).to.deep.equal([
+      `row 1 (line 2) applicantId: applicantId ${"9".repeat(79)}… is outside the field: it must satisfy 0 <= applicantId < r (BN254 scalar field order)`,
+      `row 1 (line 2) salt: salt ${"9".repeat(79)}… is outside the field: it must satisfy 0 <= salt < r (BN254 scalar field order)`,
+      `row 1 (line 2) score: score ${"9".repeat(79)}… is out of range: it must satisfy 0 <= score < 2^32`,
+    ]);
+    expect(lines(`applicantId,score,${long}\n1,2,3\n`)).to.deep.equal([
+      `header: unknown field "${cut}" in the header, column 3 (expected applicantId, score, salt, in any letter case)`,
+    ]);
+    expect(lines(`[{"applicantId": 1, "score": 2, "${long}": 3}]`, "json")).to.deep.equal([
+      `row 1 ${long}: unknown field "${cut}" (expected applicantId, score, salt)`,
+    ]);
+    expect(lines(`[{"applicantId": 1, "score": ["${long}"]}, "${long}"]`, "json")).to.deep.equal([
+      `row 1 score: score must be a non-negative integer, got ["${"x".repeat(77)}…: ${ACCEPTED}`,
+      `row 2: expected an object {applicantId, score, salt?}, got "${cut}"`,
+    ]);
+    // At most 80 characters are kept as they are.
+    const exact = "y".repeat(80);
+    expect(lines(`applicantId,score\n1,${exact}\n`)[0]).to.contain(`got "${exact}": `);
+  });
+
+  it("matches CSV header names in any letter case and names an unknown or duplicate header", () => {
+    expect(parseApplications("ApplicantID,SCORE,Salt\n1,700,5\n2,650,\n", "csv", opts)).to.deep.equal([
+      { row: 1, applicantId: 1n, score: 700n, salt: 5n },
+      { row: 2, applicantId: 2n, score: 650n, salt: undefined },
+    ]);
+    expect(message("ApplicantID,Score,Notes\n1,700,a\n2,x,b\n")).to.equal(
+      "apps.csv: invalid file and 1 invalid row(s); nothing was proven or sent. Fix them and run again:\n" +
+        '  header: unknown field "Notes" in the header, column 3 (expected applicantId, score, salt, in any letter case)\n' +
+        `  row 2 (line 3) score: score must be a non-negative integer, got "x": ${ACCEPTED}`,
+    );
+    expect(message("applicantId,score,SCORE\n1,700,650\n")).to.equal(
+      "apps.csv: invalid file; nothing was proven or sent. Fix them and run again:\n" +
+        '  header: duplicate column "SCORE" in the header: column 3 repeats column 2 ("score"; letter case does not matter)',
+    );
+    expect(lines("applicantId,score,\n1,700,\n")).to.deep.equal([
+      "header: column 3 of the header has no name (expected applicantId, score, salt, in any letter case)",
+    ]);
+  });
+
+  it("counts invalid rows, not problems, and lists every problem", () => {
+    expect(message("applicantId,score,salt\nabc,-0,\n2,700,\n3,,x\n")).to.equal(
+      "apps.csv: 2 invalid row(s); nothing was proven or sent. Fix them and run again:\n" +
+        `  row 1 (line 2) applicantId: applicantId must be a non-negative integer, got "abc": ${ACCEPTED}\n` +
+        `  row 1 (line 2) score: score must be a non-negative integer, got "-0": ${ACCEPTED}\n` +
+        "  row 3 (line 4) score: missing score\n" +
+        `  row 3 (line 4) salt: salt must be a non-negative integer, got "x": ${ACCEPTED}`,
+    );
+    const err = new ApplicationsInvalidError("f.csv", [
+      { row: 2, field: "score", reason: "a" },
+      { row: 2, field: "salt", reason: "b" },
+      { row: 0, reason: "c" },
+    ]);
+    expect(err.message.split("\n")[0]).to.equal(
+      "f.csv: invalid file and 1 invalid row(s); nothing was proven or sent. Fix them and run again:",
+    );
+  });
+
+  it("refuses a file separated by semicolons, tabs or pipes, naming the separator", () => {
+    const refused = (sep: string) =>
+      "apps.csv: invalid file; nothing was proven or sent. Fix them and run again:\n" +
+      `  header: the file uses ${sep} as separator: use commas`;
+    expect(message("applicantId;score;salt\n1;700;\n")).to.equal(refused("';'"));
+    expect(message('\uFEFF\n"applicantId"\t"score"\n1\t700\n')).to.equal(refused("a tab ('\\t')"));
+    expect(message("ApplicantId|Score\n1|700\n")).to.equal(refused("'|'"));
+    expect(message("id;score\n1;700\n")).to.equal(refused("';'"));
+    // A comma file whose quoted header text holds a semicolon is still read as a comma file.
+    expect(lines('"applicantId;x",score\n1,700\n')).to.deep.equal([
+      'header: the header has no "applicantId" column (expected applicantId,score,salt)',
+      'header: unknown field "applicantId;x" in the header, column 1 (expected applicantId, score, salt, in any letter case)',
+    ]);
+    const file = path.join(__dirname, "..", "fixtures", "applications-semicolon.csv");
+    expect(() => readApplications(file, { scoreBits: 32 })).to.throw(
+      ApplicationsInvalidError,
+      `${file}: invalid file; nothing was proven or sent. Fix them and run again:\n` +
+        "  header: the file uses ';' as separator: use commas",
+    );
   });
 });

@@ -1,0 +1,36 @@
+/** `npx hardhat anchor:attest`: anchor:prove then anchor:submit; the script API's attest(). */
+import { command, readProvider } from "./cli";
+import { runRequest, runTask, submitter, type ProveArgs, type SubmitArgs } from "./options";
+import { renderer } from "./render";
+
+runTask<ProveArgs & SubmitArgs>(
+  "anchor:attest",
+  "anchor:prove then anchor:submit: applications in, attested batches out (resumable)",
+  true,
+  true,
+).setAction((args, hre) =>
+  command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
+    const { attest, submitOptions } = await import("../../src/api");
+    submitOptions(args); // bad submit arguments stop the run before anything is proven
+    const r = renderer(args.json);
+    const provider = await readProvider(hre, {
+      attempts: args.retries,
+      onRetry: (i) => r.sink({ type: "retry", ...i }),
+    });
+    try {
+      await attest({
+        ...(await runRequest(hre, args)),
+        confirmations: args.confirmations,
+        retries: args.retries,
+        pendingTimeout: args.pendingTimeout,
+        maxFeeGwei: args.maxFeeGwei,
+        signer: await submitter(hre, provider),
+        concurrency: args.concurrency,
+        pollMs: hre.network.name === "hardhat" ? 10 : 500,
+        onEvent: r.sink,
+      });
+    } finally {
+      r.stop();
+    }
+  }),
+);
