@@ -1,8 +1,9 @@
 /** Decodes StateAnchor custom errors (revert data) into a name, named arguments and a message saying what to do. */
-import { Interface, type Result } from "ethers";
-import { POLICY_STATUS, STATE_ANCHOR_ABI } from "./abi";
+import type { Result } from "ethers";
+import { POLICY_STATUS } from "./abi";
+import { stateAnchorInterface } from "./contract";
 
-export const stateAnchorInterface = new Interface(STATE_ANCHOR_ABI as unknown as string[]);
+export { stateAnchorInterface };
 
 export interface AnchorError {
   name: string;

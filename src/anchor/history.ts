@@ -5,10 +5,9 @@
  * BatchAttested event (the transaction itself, or the node's call tracer when another contract made
  * the call). The audit and anchor:inclusion read the chain only through this module.
  */
-import { Contract, type Log, type Provider, type Result, type TransactionDescription } from "ethers";
+import type { Log, Provider, Result, TransactionDescription } from "ethers";
 import { ZklaError } from "../errors";
-import { STATE_ANCHOR_ABI } from "./abi";
-import { stateAnchorInterface } from "./errors";
+import { stateAnchorAt, stateAnchorInterface, type StateAnchor } from "./contract";
 
 /** Why the history could not be read: no contract, an unreachable node, a node without history. */
 export class AnchorHistoryError extends ZklaError {
@@ -17,9 +16,9 @@ export class AnchorHistoryError extends ZklaError {
   }
 }
 
-/** A read-only StateAnchor contract (ABI from src/anchor/abi.ts). */
-export function anchorReader(address: string, provider: Provider): Contract {
-  return new Contract(address, STATE_ANCHOR_ABI as unknown as string[], provider);
+/** A read-only, typed StateAnchor contract. */
+export function anchorReader(address: string, provider: Provider): StateAnchor {
+  return stateAnchorAt(address, provider);
 }
 
 /** Throws AnchorHistoryError unless `address` holds code at `blockTag` (default: latest). */

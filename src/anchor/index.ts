@@ -35,7 +35,8 @@ export {
   type ZkvmBinding,
 } from "./state";
 export { buildAttestArgs, type AttestArgs, type AttestInput } from "./calldata";
-export { decodeAnchorError, stateAnchorInterface, type AnchorError } from "./errors";
+export { decodeAnchorError, type AnchorError } from "./errors";
+export { stateAnchorAt, stateAnchorInterface, type StateAnchor } from "./contract";
 export {
   DEPLOYMENT_FORMAT,
   deployAnchor,

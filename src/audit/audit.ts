@@ -634,7 +634,7 @@ function deploymentFileChecks(
     if (loan && !policies.some((p) => p.methodId.toString() === loan))
       problems.push(`methodIds.loan ${loan} is the method ID of no registered policy`);
   }
-  const recorded = (m as unknown as { keySet?: { id?: string } }).keySet?.id;
+  const recorded = m.keySet?.id;
   if (recorded && !keySets.some((k) => k.id === recorded))
     problems.push(`it records key set ${recorded}, which is not among the key sets loaded here`);
   return [

@@ -2,8 +2,9 @@
  * AnchorClient over ethers v6: a StateAnchor contract (ABI from src/anchor, no build artifacts needed)
  * and the submitting signer. Reverts become RevertError with the decoded custom error.
  */
-import { Contract, type Provider, type Signer } from "ethers";
-import { STATE_ANCHOR_ABI } from "../anchor/abi";
+import type { Provider, Signer } from "ethers";
+import { UsageError } from "../errors";
+import { stateAnchorAt, type StateAnchor } from "../anchor/contract";
 import { decodeAnchorError } from "../anchor/errors";
 import {
   RevertError,
@@ -36,8 +37,8 @@ export interface AnchorView {
 
 const STATUS = ["Unknown", "Scheduled", "Active", "Retired"];
 
-export function anchorContract(address: string, runner: Signer | Provider): Contract {
-  return new Contract(address, STATE_ANCHOR_ABI as unknown as string[], runner);
+export function anchorContract(address: string, runner: Signer | Provider): StateAnchor {
+  return stateAnchorAt(address, runner);
 }
 
 /** Everything anchor:status shows, read at one block. */
@@ -98,7 +99,7 @@ function asRevert(err: unknown): unknown {
 }
 
 export class EthersAnchorClient implements AnchorClient {
-  private readonly contract: Contract;
+  private readonly contract: StateAnchor;
   private from?: string;
 
   constructor(
@@ -106,7 +107,7 @@ export class EthersAnchorClient implements AnchorClient {
     private readonly signer: Signer,
     private readonly provider: Provider = signer.provider as Provider,
   ) {
-    if (!this.provider) throw new Error("the signer has no provider");
+    if (!this.provider) throw new UsageError("the signer has no provider", "connect it: signer.connect(provider)");
     this.contract = anchorContract(address, signer);
   }
 
@@ -114,8 +115,8 @@ export class EthersAnchorClient implements AnchorClient {
     return (this.from ??= await this.signer.getAddress());
   }
 
-  private args(call: AttestCall): unknown[] {
-    return [call.policyId, call.expectedNonce, call.batch, call.policyProof, call.zkvmProof];
+  private args(call: AttestCall) {
+    return [call.policyId, call.expectedNonce, call.batch, call.policyProof, call.zkvmProof] as const;
   }
 
   async readState(): Promise<AnchorState> {
