@@ -12,12 +12,13 @@ import { anchorReader, assertContractAt } from "./anchor/history";
 import { UsageError, ZklaError } from "./errors";
 import { trustFlags } from "./audit/flags";
 import type { Check } from "./audit/checks";
-import { EthersAnchorClient, readAnchorView, type AnchorView } from "./pipeline/chain";
+import { readAnchorView, type AnchorView } from "./anchor/contract";
+import { EthersAnchorClient } from "./pipeline/submission/chain";
 import type { EventSink } from "./pipeline/events";
-import { defaultConcurrency, proveRun, provingKeyId, type ProveSummary } from "./pipeline/prove";
-import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/session";
-import { submitRun, type SubmitSummary } from "./pipeline/submit";
-import { readDeployment } from "./pipeline/target";
+import { defaultConcurrency, proveRun, provingKeyId, type ProveSummary } from "./pipeline/proving/prove";
+import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
+import { submitRun, type SubmitSummary } from "./pipeline/submission/submit";
+import { readDeployment } from "./pipeline/run/target";
 
 /** One application as a script hands it over; a missing salt is drawn from the CSPRNG. */
 export interface ApplicationRow {

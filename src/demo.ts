@@ -11,11 +11,11 @@ import { prove, submit } from "./api";
 import { auditAnchor } from "./audit/audit";
 import { UsageError } from "./errors";
 import { circuitPaths } from "./paths";
-import { readAnchorView } from "./pipeline/chain";
+import { readAnchorView } from "./anchor/contract";
 import type { EventSink } from "./pipeline/events";
-import { defaultConcurrency } from "./pipeline/prove";
-import { finalRoot } from "./pipeline/plan";
-import { sampleApplicationsCsv } from "./pipeline/sample";
+import { defaultConcurrency } from "./pipeline/proving/prove";
+import { finalRoot } from "./pipeline/run/plan";
+import { sampleApplicationsCsv } from "./pipeline/run/sample";
 
 export interface DemoOptions {
   /** Applications file instead of the seeded sample. */

@@ -21,7 +21,7 @@ export type { AuditOptions, AuditReport, Check, CheckName, CheckStatus } from ".
 export { checkInclusion as inclusion, readReceipt, receiptQuery } from "./audit/inclusion";
 export type { InclusionQuery, InclusionResult } from "./audit/inclusion";
 export { deployAnchor, type DeployOptions, type DeploymentManifest } from "./anchor/deploy";
-export { readDeployment } from "./pipeline/target";
+export { readDeployment } from "./pipeline/run/target";
 export type { PipelineEvent } from "./pipeline/events";
 export { ZklaError, UsageError } from "./errors";
 /** Ends snarkjs's worker threads: call it when a script is done proving or verifying, or it never exits. */

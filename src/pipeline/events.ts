@@ -1,4 +1,4 @@
-import type { StoredFees } from "./fees";
+import type { StoredFees } from "./submission/fees";
 
 /** Events the pipeline emits; the CLI renders them (progress bar, log lines or JSON lines). */
 export type PipelineEvent =

@@ -175,7 +175,7 @@ export interface DecodedRevert {
 
 /**
  * The chain as the submitter needs it. Errors: `preflight`/`send` throw RevertError for a revert;
- * anything else thrown is classified by `isTransient` (src/pipeline/retry.ts).
+ * anything else thrown is classified by `isTransient` (src/pipeline/util.ts).
  */
 export interface AnchorClient {
   readonly address: string;
@@ -184,7 +184,7 @@ export interface AnchorClient {
   preflight(call: AttestCall): Promise<void>;
   /**
    * Sends attest with the given account nonce, with exactly `fees` when given (a replacement of a
-   * stuck transaction, see src/pipeline/fees.ts), else the network's default fees. Returns the hash
+   * stuck transaction, see src/pipeline/submission/fees.ts), else the network's default fees. Returns the hash
    * and the fees used (undefined when the client cannot tell).
    */
   send(call: AttestCall, accountNonce: number, fees?: TxFees): Promise<SentTx>;

@@ -12,7 +12,7 @@ const COULD_NOT_RUN = new Set(["bad-argument", "chain-unreadable"]);
 
 /**
  * An ethers provider over the task's network whose read-only calls are retried on transient errors
- * (src/pipeline/rpc.ts; sends never are); `send` reaches the node (e.g. debug_traceTransaction).
+ * (src/pipeline/util.ts; sends never are); `send` reaches the node (e.g. debug_traceTransaction).
  */
 export async function readProvider(
   hre: HardhatRuntimeEnvironment,

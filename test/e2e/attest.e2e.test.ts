@@ -282,7 +282,7 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const none = await runCli(["anchor:audit", "--network", "e2e", "--address", "0x" + "00".repeat(19) + "01"], env);
     expect(none.code, explain(none)).to.equal(2);
     expect(none.stderr).to.match(
-      /^error chain-unreadable: no contract at 0x0{38}01 on chain 31337 at block \d+\n  check --address and --network/,
+      /^error chain-unreadable: no contract at 0x0{38}01 on chain 31337 at block \d+\n {2}check --address and --network/,
     );
     expect(none.stderr).to.not.match(/\n\s+at /);
     const bad = await runCli(["anchor:audit", "--network", "e2e", "--address", anchorAddress, "--chunk", "0"], env);

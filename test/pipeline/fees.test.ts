@@ -1,5 +1,5 @@
 /**
- * Replacement fees (src/pipeline/fees.ts), the pure rule. The same rule against a real mempool
+ * Replacement fees (src/pipeline/submission/fees.ts), the pure rule. The same rule against a real mempool
  * (Hardhat's, which like geth's wants >= 10% more) is in chain.test.ts.
  */
 import { expect } from "chai";

@@ -9,8 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
-import { SNARK_SCALAR_FIELD } from "../field";
-import { ApplicationsInvalidError, type RowIssue } from "./errors";
+import { SNARK_SCALAR_FIELD } from "../../field";
+import { ApplicationsInvalidError, type RowIssue } from "../errors";
 
 export const FIELDS = ["applicantId", "score", "salt"] as const;
 const REQUIRED = ["applicantId", "score"] as const;

@@ -2,7 +2,7 @@
  * A seeded sample of applications for the demo: reproducible ids and scores (mulberry32 PRNG), no
  * salts (the pipeline draws them from the CSPRNG: a seeded salt would not hide anything).
  */
-import { mulberry32 } from "../prng";
+import { mulberry32 } from "../../prng";
 export { mulberry32 };
 
 /** CSV text (applicantId,score) of `count` applications with scores in [minScore, maxScore]. */

@@ -3,10 +3,10 @@
  * loan guest's Groth16 zkVM proof (src/zkvm), both verified with the build's verification keys.
  * close() terminates snarkjs's curve threads so the worker exits.
  */
-import { encodePolicyProof, provePolicy, verifyPolicy, type PlonkProof } from "../policy";
-import { encodeZkvmProof, proveLoanGuest, verifyZkvm, type Groth16Proof } from "../zkvm";
-import { terminateCurves } from "../snark";
-import type { BatchProofs, Prover, ProveJob } from "./types";
+import { encodePolicyProof, provePolicy, verifyPolicy, type PlonkProof } from "../../policy";
+import { encodeZkvmProof, proveLoanGuest, verifyZkvm, type Groth16Proof } from "../../zkvm";
+import { terminateCurves } from "../../snark";
+import type { BatchProofs, Prover, ProveJob } from "../types";
 
 interface Raw {
   policy: PlonkProof;

@@ -1,8 +1,8 @@
 /** The real PolicyModel and StateModel: src/policy's reference evaluation and src/anchor's state step. */
-import { decisionsRoot, nextStateRoot } from "../anchor/state";
-import { evaluatePolicy, policyParams } from "../policy";
-import type { Profile } from "../paths";
-import type { PolicyModel, StateModel } from "./types";
+import { decisionsRoot, nextStateRoot } from "../../anchor/state";
+import { evaluatePolicy, policyParams } from "../../policy";
+import type { Profile } from "../../paths";
+import type { PolicyModel, StateModel } from "../types";
 
 export function policyModel(profile: Profile): PolicyModel {
   const params = policyParams(profile);

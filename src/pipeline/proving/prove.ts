@@ -4,14 +4,14 @@
  * so an interrupted run loses at most the batches that were in flight.
  */
 import os from "node:os";
-import { expectedPolicySignals, expectedZkvmSignals } from "./plan";
+import { expectedPolicySignals, expectedZkvmSignals } from "../run/plan";
 import { runPool, type PoolJob } from "./pool";
-import type { RunStore } from "./store";
-import type { EventSink } from "./events";
-import type { BatchProofs, PlannedBatch, ProveJob, RunPlan, StoredBatch } from "./types";
+import type { RunStore } from "../run/store";
+import type { EventSink } from "../events";
+import type { BatchProofs, PlannedBatch, ProveJob, RunPlan, StoredBatch } from "../types";
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { circuitPaths, type Profile } from "../paths";
+import { circuitPaths, type Profile } from "../../paths";
 
 export interface ProveOptions {
   /** Worker processes; default os.cpus().length. */

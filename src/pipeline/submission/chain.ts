@@ -1,11 +1,10 @@
 /**
- * AnchorClient over ethers v6: a StateAnchor contract (ABI from src/anchor, no build artifacts needed)
- * and the submitting signer. Reverts become RevertError with the decoded custom error.
+ * AnchorClient over ethers v6: the typed StateAnchor of src/anchor/contract.ts and the submitting signer. Reverts become RevertError with the decoded custom error.
  */
 import type { Provider, Signer } from "ethers";
-import { UsageError } from "../errors";
-import { stateAnchorAt, type StateAnchor } from "../anchor/contract";
-import { decodeAnchorError } from "../anchor/errors";
+import { UsageError } from "../../errors";
+import { readAnchorState, stateAnchorAt, type StateAnchor } from "../../anchor/contract";
+import { decodeAnchorError } from "../../anchor/errors";
 import {
   RevertError,
   type AnchorClient,
@@ -15,71 +14,7 @@ import {
   type SuggestedFees,
   type TxFees,
   type TxReceiptInfo,
-} from "./types";
-
-export interface AnchorView {
-  stateRoot: bigint;
-  nonce: bigint;
-  decisionCount: bigint;
-  domain: bigint;
-  policyCount: bigint;
-  policies: {
-    policyId: bigint;
-    status: string;
-    verifier: string;
-    batchSize: number;
-    methodId: bigint;
-    threshold: bigint;
-    activeFrom: number;
-    retiredFrom: number;
-  }[];
-}
-
-const STATUS = ["Unknown", "Scheduled", "Active", "Retired"];
-
-export function anchorContract(address: string, runner: Signer | Provider): StateAnchor {
-  return stateAnchorAt(address, runner);
-}
-
-/** Everything anchor:status shows, read at one block. */
-export async function readAnchorView(
-  address: string,
-  provider: Provider,
-): Promise<AnchorView & { blockNumber: number }> {
-  const c = anchorContract(address, provider);
-  const blockTag = await provider.getBlockNumber();
-  const o = { blockTag };
-  const [stateRoot, nonce, decisionCount, domain, policyCount] = await Promise.all([
-    c.stateRoot(o),
-    c.nonce(o),
-    c.decisionCount(o),
-    c.domain(o),
-    c.policyCount(o),
-  ]);
-  const policies = [];
-  for (let id = 1n; id <= policyCount; id++) {
-    const [p, status] = await Promise.all([c.policy(id, o), c.policyStatus(id, o)]);
-    policies.push({
-      policyId: id,
-      status: STATUS[Number(status)] ?? String(status),
-      verifier: p.verifier as string,
-      batchSize: Number(p.batchSize),
-      methodId: p.methodId as bigint,
-      threshold: p.threshold as bigint,
-      activeFrom: Number(p.activeFrom),
-      retiredFrom: Number(p.retiredFrom),
-    });
-  }
-  return { stateRoot, nonce, decisionCount, domain, policyCount, policies, blockNumber: blockTag };
-}
-
-/** The anchor's (nonce, root) at one block, read-only (no account needed). */
-export async function readAnchorState(address: string, provider: Provider): Promise<AnchorState> {
-  const c = anchorContract(address, provider);
-  const blockTag = await provider.getBlockNumber();
-  const [nonce, root] = await Promise.all([c.nonce({ blockTag }), c.stateRoot({ blockTag })]);
-  return { nonce: BigInt(nonce), root: BigInt(root) };
-}
+} from "../types";
 
 function asRevert(err: unknown): unknown {
   const decoded = decodeAnchorError(err);
@@ -108,7 +43,7 @@ export class EthersAnchorClient implements AnchorClient {
     private readonly provider: Provider = signer.provider as Provider,
   ) {
     if (!this.provider) throw new UsageError("the signer has no provider", "connect it: signer.connect(provider)");
-    this.contract = anchorContract(address, signer);
+    this.contract = stateAnchorAt(address, signer);
   }
 
   private async sender(): Promise<string> {

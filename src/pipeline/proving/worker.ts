@@ -4,7 +4,7 @@
  * build), and only then reply. On "close" it releases the prover (snarkjs curve threads) and exits.
  * If the parent dies, the IPC channel closes and the worker exits too.
  */
-import type { BatchProofs, Prover, ProverModule, ProveJob } from "./types";
+import type { BatchProofs, Prover, ProverModule, ProveJob } from "../types";
 
 export type WorkerRequest =
   | { type: "init"; proverModule: string }

@@ -6,17 +6,17 @@
  *                     decision, txHash (empty until the batch is attested)
  *   manifest.json     status of each batch (planned, proved, sent, attested) and transaction data
  *   batches/batch-NNNN.json   one proof file per batch (public data only)
- * Every file is written atomically (src/pipeline/atomic.ts). Secret files are created with mode 0600
+ * Every file is written atomically (src/files.ts). Secret files are created with mode 0600
  * and the folder with 0700. Proof files are the source of truth for proving; the chain is the
  * source of truth for submission; the manifest records what happened.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { readJson, writeFileAtomic, writeJsonAtomic } from "./atomic";
+import { readJson, writeFileAtomic, writeJsonAtomic } from "../../files";
 import type { SaltedApplication } from "./input";
-import type { StoredFees } from "./fees";
-import type { PlannedBatch, RunPlan, StoredBatch } from "./types";
+import type { StoredFees } from "../submission/fees";
+import type { PlannedBatch, RunPlan, StoredBatch } from "../types";
 
 export type BatchStatus = "planned" | "proved" | "sent" | "attested";
 

@@ -4,9 +4,9 @@
  * states (nonce, previous root, new root). Proving and submission both follow this plan.
  */
 import crypto from "node:crypto";
-import type { Application } from "../tape";
+import type { Application } from "../../tape";
 import type { SaltedApplication } from "./input";
-import type { PlannedBatch, PolicyModel, RunContext, RunPlan, StateModel } from "./types";
+import type { PlannedBatch, PolicyModel, RunContext, RunPlan, StateModel } from "../types";
 
 export interface PlanInput {
   runId: string;

@@ -1,6 +1,9 @@
 /**
- * Retrying transient RPC failures with exponential backoff (plus jitter). Only errors recognised
- * as transport problems are retried; reverts and everything unknown fail at once.
+ * Generic helpers of the pipeline: retrying transient RPC failures with exponential backoff (plus
+ * jitter; only errors recognised as transport problems are retried, reverts and everything unknown
+ * fail at once), and an EIP-1193 provider wrapper that retries read-only JSON-RPC calls that way.
+ * Sending methods are never retried here: a lost answer to a send may hide an accepted transaction,
+ * and the submitter decides from the chain what to do (submission/submit.ts).
  */
 import { RevertError } from "./types";
 
@@ -83,4 +86,25 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, options: 
       await (options.sleep ?? sleep)(delayMs);
     }
   }
+}
+
+export interface Eip1193 {
+  request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
+}
+
+const NEVER_RETRIED = new Set([
+  "eth_sendTransaction",
+  "eth_sendRawTransaction",
+  "eth_sign",
+  "personal_sign",
+  "eth_signTypedData_v4",
+]);
+
+export function retryingProvider(inner: Eip1193, options: RetryOptions): Eip1193 {
+  return {
+    request(args) {
+      if (NEVER_RETRIED.has(args.method)) return inner.request(args);
+      return withRetry(args.method, () => inner.request(args), options);
+    },
+  };
 }

@@ -12,12 +12,12 @@
  * RPC errors are retried with backoff; a revert stops the run with the decoded custom error.
  * Each attested batch's transaction hash is written to the receipts rows of its applications.
  */
-import { AnchorRevertError, ChainDivergedError } from "./errors";
-import { expectedRootAt, finalRoot } from "./plan";
+import { AnchorRevertError, ChainDivergedError } from "../errors";
+import { expectedRootAt, finalRoot } from "../run/plan";
 import { loadFees, replacementFees, storeFees } from "./fees";
-import { DEFAULT_RETRY, isTransient, sleep, withRetry, type RetryOptions } from "./retry";
-import type { RunStore } from "./store";
-import type { EventSink } from "./events";
+import { DEFAULT_RETRY, isTransient, sleep, withRetry, type RetryOptions } from "../util";
+import type { RunStore } from "../run/store";
+import type { EventSink } from "../events";
 import {
   RevertError,
   type AnchorClient,
@@ -27,7 +27,7 @@ import {
   type StoredBatch,
   type TxFees,
   type TxReceiptInfo,
-} from "./types";
+} from "../types";
 
 export interface SubmitOptions {
   confirmations?: number;
@@ -36,7 +36,7 @@ export interface SubmitOptions {
   pollMs?: number;
   /**
    * How long to wait for a sent transaction before sending again: a transaction still pending then
-   * is replaced (same account nonce, fees 12.5% higher; src/pipeline/fees.ts).
+   * is replaced (same account nonce, fees 12.5% higher; src/pipeline/submission/fees.ts).
    */
   pendingTimeoutMs?: number;
   /** The most a replacement may pay per gas (wei, the fee cap or gas price); unbounded when absent. */

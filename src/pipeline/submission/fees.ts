@@ -5,8 +5,8 @@
  * rises by at least 10% (geth's default price bump); we raise by 12.5%, or to the network's current
  * suggestion when that is higher, and never above the caller's cap.
  */
-import { ZklaError } from "../errors";
-import type { SuggestedFees, TxFees } from "./types";
+import { ZklaError } from "../../errors";
+import type { SuggestedFees, TxFees } from "../types";
 
 /** Bump factor of a replacement, as numerator / 1000 (12.5% above the replaced transaction). */
 export const FEE_BUMP_PER_MILLE = 1125n;

@@ -7,12 +7,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { RunMismatchError } from "./errors";
+import { RunMismatchError } from "../errors";
 import { assignSalts, readApplications } from "./input";
 import { planRun } from "./plan";
 import { RunStore } from "./store";
-import type { EventSink } from "./events";
-import type { AnchorState, PolicyModel, RunContext, RunPlan, StateModel } from "./types";
+import type { EventSink } from "../events";
+import type { AnchorState, PolicyModel, RunContext, RunPlan, StateModel } from "../types";
 
 export interface OpenRunOptions {
   input: string;

@@ -5,12 +5,12 @@
  */
 import fs from "node:fs";
 import type { Provider } from "ethers";
-import { anchorDomain } from "../anchor/state";
-import type { DeploymentManifest } from "../anchor/deploy";
-import type { Profile } from "../paths";
-import { UsageError, ZklaError } from "../errors";
-import { anchorContract } from "./chain";
-import type { PolicyModel, RunContext } from "./types";
+import { anchorDomain } from "../../anchor/state";
+import type { DeploymentManifest } from "../../anchor/deploy";
+import type { Profile } from "../../paths";
+import { UsageError, ZklaError } from "../../errors";
+import { anchorContract } from "../../anchor/contract";
+import type { PolicyModel, RunContext } from "../types";
 
 export function readDeployment(file: string): DeploymentManifest {
   if (!fs.existsSync(file)) {

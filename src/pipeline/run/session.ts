@@ -8,18 +8,18 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Provider } from "ethers";
-import type { DeploymentManifest } from "../anchor/deploy";
-import { UsageError } from "../errors";
-import { loanGuest } from "../zkvm/guest";
-import { DEFAULT_RETRY, withRetry } from "./retry";
-import { readAnchorState } from "./chain";
-import type { EventSink } from "./events";
+import type { DeploymentManifest } from "../../anchor/deploy";
+import { UsageError } from "../../errors";
+import { loanGuest } from "../../zkvm/guest";
+import { DEFAULT_RETRY, withRetry } from "../util";
+import { readAnchorState } from "../../anchor/contract";
+import type { EventSink } from "../events";
 import { readApplications } from "./input";
 import { anchorStateModel, policyModel } from "./models";
-import { checkRunTarget, defaultRunId, openRun } from "./run";
+import { checkRunTarget, defaultRunId, openRun } from "./open";
 import { RunStore } from "./store";
 import { resolveTarget } from "./target";
-import type { PolicyModel, RunContext, RunPlan } from "./types";
+import type { PolicyModel, RunContext, RunPlan } from "../types";
 
 export interface RunSessionOptions {
   deployment: DeploymentManifest;

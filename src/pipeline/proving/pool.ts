@@ -4,10 +4,10 @@
  * (the caller stores them). The first failure stops scheduling; every worker is closed (its
  * prover releases snarkjs threads) before the pool resolves or rejects.
  */
-import { ZklaError } from "../errors";
+import { ZklaError } from "../../errors";
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { BatchProofs, ProveJob } from "./types";
+import type { BatchProofs, ProveJob } from "../types";
 import type { WorkerReply, WorkerRequest } from "./worker";
 
 export interface PoolJob {
