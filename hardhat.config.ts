@@ -25,8 +25,21 @@ function secret(name: string): string | undefined {
 }
 
 const sepoliaUrl = secret("SEPOLIA_RPC_URL");
-const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
 const customUrl = secret("ANCHOR_RPC_URL");
+// A local node other than http://127.0.0.1:8545 (`npx hardhat vars set LOCALHOST_RPC_URL`, or the environment).
+const localhostUrl = secret("LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545";
+/**
+ * The accounts of a remote network: DEPLOYER_PRIVATE_KEY holds one private key or several, comma-separated
+ * (whitespace ignored). The first deploys (anchor:deploy's deployer, Ignition's sender); the others are
+ * further signers, e.g. a submitter account of the pipeline.
+ */
+function privateKeys(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+}
+const deployerKeys = privateKeys(secret("DEPLOYER_PRIVATE_KEY"));
 // The end-to-end tests' node (test/e2e starts anvil on a loopback port); its own deployments/e2e.json.
 const e2eUrl = process.env.ZKLA_E2E_RPC_URL;
 const e2eKey = process.env.ZKLA_E2E_PRIVATE_KEY;
@@ -53,9 +66,10 @@ const config: HardhatUserConfig = {
   },
   networks: {
     hardhat: { allowUnlimitedContractSize: false },
-    localhost: { url: "http://127.0.0.1:8545" },
-    ...(sepoliaUrl ? { sepolia: { url: sepoliaUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
-    ...(customUrl ? { custom: { url: customUrl, accounts: deployerKey ? [deployerKey] : [] } } : {}),
+    localhost: { url: localhostUrl },
+    // chainId: Hardhat refuses to sign for a node of another chain (a wrong SEPOLIA_RPC_URL).
+    ...(sepoliaUrl ? { sepolia: { url: sepoliaUrl, chainId: 11155111, accounts: deployerKeys } } : {}),
+    ...(customUrl ? { custom: { url: customUrl, accounts: deployerKeys } } : {}),
     ...(e2eUrl ? { e2e: { url: e2eUrl, accounts: e2eKey ? [e2eKey] : [] } } : {}),
   },
   etherscan: { apiKey: secret("ETHERSCAN_API_KEY") ?? "" },

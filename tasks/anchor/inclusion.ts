@@ -33,7 +33,7 @@ async function anchorAddress(hre: HardhatRuntimeEnvironment, args: Args, given?:
     : path.join(hre.config.paths.root, "deployments", `${hre.network.name}.json`);
   if (!fs.existsSync(file))
     throw new UsageError(`no --address given and no deployment manifest at ${file}`, "pass --address <anchor>");
-  const { readDeployment } = await import("../../src/pipeline/target");
+  const { readDeployment } = await import("../../src/pipeline/run/target");
   const address = readDeployment(file).contracts?.stateAnchor?.address;
   if (!address) throw new UsageError(`${file} names no stateAnchor address`, "pass --address <anchor>");
   return address;

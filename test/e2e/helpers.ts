@@ -36,16 +36,39 @@ export interface Node {
   stop(): Promise<void>;
 }
 
+/** Where the anvil binary of the optional dependency is (it may not be installed). */
+export const ANVIL_BIN = path.join(
+  REPO_ROOT,
+  "node_modules",
+  ".bin",
+  process.platform === "win32" ? "anvil.cmd" : "anvil",
+);
+
+export interface AnvilOptions {
+  /** Chain id (default 31337); anything else needs anvil (not `hardhat node`). */
+  chainId?: number;
+  /** Seconds between blocks (anvil --block-time; default: a block per transaction). Needs anvil. */
+  blockTime?: number;
+}
+
 /**
  * A separate node on a free loopback port: anvil (npm @foundry-rs/anvil-linux-amd64, an optional
  * dependency: the registry here serves only that platform's build) or, where it is not installed,
- * `hardhat node`. Both answer evm_snapshot / evm_revert, which the tests use.
+ * `hardhat node`. Both answer evm_snapshot / evm_revert, which the tests use. `options` (chain id,
+ * block time) need anvil.
  */
-export async function startAnvil(): Promise<Node> {
+export async function startAnvil(options: AnvilOptions = {}): Promise<Node> {
   const port = await freePort();
-  const bin = path.join(REPO_ROOT, "node_modules", ".bin", process.platform === "win32" ? "anvil.cmd" : "anvil");
+  const bin = ANVIL_BIN;
+  const custom = (options.chainId !== undefined && options.chainId !== 31337) || options.blockTime !== undefined;
+  if (custom && !fs.existsSync(bin))
+    throw new Error(
+      `anvil is not installed (${bin}): a chain id or block time needs it (npm install --include=optional)`,
+    );
+  const extra = options.blockTime !== undefined ? ["--block-time", String(options.blockTime)] : [];
+  const chainId = String(options.chainId ?? 31337);
   const child = fs.existsSync(bin)
-    ? spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], {
+    ? spawn(bin, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", chainId, ...extra, "--silent"], {
         stdio: ["ignore", "ignore", "pipe"],
       })
     : spawn(
