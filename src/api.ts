@@ -217,7 +217,7 @@ export async function status(r: {
     throw new ZklaError(
       "wrong-network",
       `the deployment manifest is for chain ${d.chainId}, the network is chain ${chainId}`,
-      "pass the --network the anchor was deployed on",
+      `pass --network ${d.network ?? "<the network it was deployed on>"}, or --address <anchor>`,
     );
   await assertContractAt(r.provider, address);
   const sameAnchor = d !== undefined && d.contracts.stateAnchor.address.toLowerCase() === address.toLowerCase();

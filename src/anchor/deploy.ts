@@ -11,6 +11,7 @@ import path from "node:path";
 import { getAddress, keccak256 } from "ethers";
 import type { Artifact, HardhatRuntimeEnvironment } from "hardhat/types";
 import { UsageError, ZklaError } from "../errors";
+import { writeJsonAtomic } from "../files";
 import { assertFieldElement } from "../field";
 import { circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
 import {
@@ -217,17 +218,44 @@ function keySetRef(profile: Profile, root: string, vkeys: Record<string, string>
   return { id: built.id, dir, devOnly: built.devOnly };
 }
 
-function readDeployment(file: string): DeploymentManifest | null {
+/**
+ * The deployments file at `file` (the one reader of the format): a UsageError saying what to do when it
+ * is missing, not JSON, or names no StateAnchor.
+ */
+export function readDeployment(file: string): DeploymentManifest {
+  if (!fs.existsSync(file)) {
+    throw new UsageError(
+      `no deployment manifest at ${file}`,
+      "deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>",
+    );
+  }
+  let manifest: DeploymentManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
+  } catch (e) {
+    throw new UsageError(
+      `${file} is not JSON: ${(e as Error).message}`,
+      "pass the deployments file anchor:deploy wrote",
+    );
+  }
+  if (!manifest?.contracts?.stateAnchor?.address)
+    throw new UsageError(`${file} names no StateAnchor`, "pass the deployments file anchor:deploy wrote");
+  return manifest;
+}
+
+/** The earlier deployments file of a re-run, when there is one of this format. */
+function previousDeployment(file: string): DeploymentManifest | null {
   if (!fs.existsSync(file)) return null;
-  const m = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
-  return m.format === DEPLOYMENT_FORMAT ? m : null;
+  try {
+    const m = readDeployment(file);
+    return m.format === DEPLOYMENT_FORMAT ? m : null;
+  } catch {
+    return null;
+  }
 }
 
 function writeDeployment(file: string, m: DeploymentManifest): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(m, null, 2) + "\n");
-  fs.renameSync(tmp, file);
+  writeJsonAtomic(file, m);
 }
 
 let inProcessRoot: string | undefined;
@@ -286,7 +314,7 @@ export async function deployAnchorRun(
   const network = hre.network.name;
   const dev = isDevChain(network, chainId);
   const outFile = path.resolve(options.outFile ?? path.join(root, "deployments", `${network}.json`));
-  const previous = readDeployment(outFile);
+  const previous = previousDeployment(outFile);
   const mismatch = previous && deploymentNetworkMismatch(previous, shown(outFile, root), { network, chainId });
   if (mismatch) throw new UsageError(mismatch.message, `${mismatch.hint}, or --out <another file> to deploy here`);
   const prior = previous && previous.profile === profile ? previous : null;

@@ -16,6 +16,7 @@
  * audit's job (src/audit/keyset-check.ts). A missing or garbled folder is returned with a reason,
  * never thrown.
  */
+import { writeFileAtomic } from "../files";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -142,9 +143,7 @@ function sha256(bytes: Buffer): string {
 
 function writeIfChanged(file: string, bytes: Buffer): void {
   if (fs.existsSync(file) && fs.readFileSync(file).equals(bytes)) return;
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, bytes);
 }
 
 const CEREMONY_README = `# Phase-2 ceremony transcript (placeholder)

@@ -7,7 +7,7 @@
  * which writes them under `extras` of a circuit; the build keeps `extras` across rebuilds.
  */
 import fs from "node:fs";
-import path from "node:path";
+import { writeFileAtomic } from "../files";
 import { manifestPath, REPO_ROOT, type Profile } from "../paths";
 import { canonicalJson } from "./hashing";
 import type { ProofSystem } from "./registry";
@@ -88,10 +88,7 @@ export function readManifest(profile: Profile, root = REPO_ROOT): Manifest | nul
 
 export function writeManifest(manifest: Manifest, root = REPO_ROOT): string {
   const file = manifestPath(manifest.profile, root);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, canonicalJson(manifest, 2) + "\n");
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, canonicalJson(manifest, 2) + "\n");
   return file;
 }
 

@@ -52,6 +52,7 @@ task(
   .setAction((args: Args, hre) =>
     command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
       const { deployAnchorRun, deploymentSummary } = await import("../../src/anchor/deploy");
+      await hre.run("compile", { quiet: true }); // a fresh clone has built circuits but no artifacts yet
       const { toBigInt } = await import("../../src/field");
       if (args.profile !== "test" && args.profile !== "production")
         throw new UsageError(`--profile must be test or production, got "${args.profile.slice(0, 80)}"`);

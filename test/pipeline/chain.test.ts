@@ -116,7 +116,14 @@ describe("pipeline on the real StateAnchor (in-process network, mock verifiers)"
       guestMethodId: METHOD_ID,
     }).then(
       () => expect.fail(),
-      (e: Error) => expect(e.message).to.match(/manifest is for chain 5 but the network is chain 31337/),
+      (e: Error & { code?: string; hint?: string }) => {
+        // On the in-process network (no --network given) the error says so and names the option.
+        expect(e.code).to.equal("wrong-network");
+        expect(e.message).to.match(
+          /manifest is for chain 5 but the network is chain 31337 \(Hardhat's in-process network, used when no --network is given\)$/,
+        );
+        expect(e.hint).to.match(/^pass --network .+ \(chain 5\), or the matching --deployment$/);
+      },
     );
   });
 

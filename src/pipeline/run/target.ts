@@ -3,35 +3,15 @@
  * and the policy; the chain is checked against it (chain id, code at the address, domain) and the
  * policy's batch size, method ID and threshold are read from the anchor itself.
  */
-import fs from "node:fs";
 import type { Provider } from "ethers";
 import { anchorDomain } from "../../anchor/state";
-import type { DeploymentManifest } from "../../anchor/deploy";
+import { readDeployment, type DeploymentManifest } from "../../anchor/deploy";
 import type { Profile } from "../../paths";
 import { UsageError, ZklaError } from "../../errors";
 import { anchorContract } from "../../anchor/contract";
 import type { PolicyModel, RunContext } from "../types";
 
-export function readDeployment(file: string): DeploymentManifest {
-  if (!fs.existsSync(file)) {
-    throw new UsageError(
-      `no deployment manifest at ${file}`,
-      "deploy first (npx hardhat anchor:deploy --network <name> --threshold <t>) or pass --deployment <file>",
-    );
-  }
-  let manifest: DeploymentManifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentManifest;
-  } catch (e) {
-    throw new UsageError(
-      `${file} is not JSON: ${(e as Error).message}`,
-      "pass the deployments file anchor:deploy wrote",
-    );
-  }
-  if (!manifest?.contracts?.stateAnchor?.address)
-    throw new UsageError(`${file} names no StateAnchor`, "pass the deployments file anchor:deploy wrote");
-  return manifest;
-}
+export { readDeployment };
 
 export interface TargetOptions {
   deployment: DeploymentManifest;
@@ -51,7 +31,7 @@ export async function resolveTarget(o: TargetOptions): Promise<{ context: RunCon
     throw new ZklaError(
       "wrong-network",
       `the deployment manifest is for chain ${d.chainId} but the network is chain ${chainId}${chainId === 31337n ? " (Hardhat's in-process network, used when no --network is given)" : ""}`,
-      `pass the --network the anchor was deployed on (chain ${d.chainId}), or the matching --deployment`,
+      `pass --network ${d.network ?? "<the network it was deployed on>"} (chain ${d.chainId}), or the matching --deployment`,
     );
   }
   if ((await o.provider.getCode(address)) === "0x") {
