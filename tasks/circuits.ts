@@ -3,7 +3,8 @@
  * duration, snarkjs progress for long steps, and a summary of what was built.
  */
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { UsageError, ZklaError } from "../src/errors";
+import { command } from "./anchor/cli";
 import type { BuildEvent } from "../src/build";
 
 interface Args {
@@ -13,6 +14,7 @@ interface Args {
   only?: string;
   allowUnknownPtau: boolean;
   snarkjsLogs: boolean;
+  json: boolean;
 }
 
 function seconds(ms: number): string {
@@ -31,64 +33,85 @@ task("circuits:build", "Compiles the circuits of circuits/registry.json, runs th
   .addOptionalParam("only", "Build only this circuit (comma-separated names allowed)", undefined, types.string)
   .addFlag("allowUnknownPtau", "UNSAFE: accept a --ptau whose hash is not published (the build is marked devOnly)")
   .addFlag("snarkjsLogs", "Print every snarkjs log line")
-  .setAction(async (args: Args) => {
-    // Imported lazily: snarkjs and circom2 are heavy and other tasks do not need them.
-    const { buildCircuits, BuildError, CircomCompileError } = await import("../src/build");
-    const { PROFILES } = await import("../src/paths");
-    const profile = args.profile as (typeof PROFILES)[number];
-    if (!PROFILES.includes(profile)) {
-      throw new HardhatPluginError(
-        "circuits:build",
-        `--profile must be one of ${PROFILES.join(", ")}, got "${args.profile}"`,
-      );
-    }
-
-    let lastProgress = 0;
-    const onProgress = (e: BuildEvent): void => {
-      const who = e.circuit ? `[${e.circuit}] ` : "";
-      if (e.type === "step-start") {
-        console.log(`${who}${e.step}: ${e.detail} ...`);
-        lastProgress = Date.now();
-      } else if (e.type === "step-end") {
-        console.log(`${who}${e.step}: ${e.cached ? "unchanged, skipped" : `done in ${seconds(e.ms)}`}`);
-      } else if (e.level === "warn" || e.level === "error") {
-        console.log(`${who}  ${e.level}: ${e.message}`);
-      } else if (args.snarkjsLogs) {
-        console.log(`${who}  ${e.message}`);
-      } else if (Date.now() - lastProgress > 5000) {
-        // Long steps (dev ptau, large setups): one progress line every 5 s.
-        lastProgress = Date.now();
-        console.log(`${who}  ... ${e.message.split("\n")[0]}`);
+  .addFlag("json", "print the build summary as one JSON object on stdout (progress on stderr)")
+  .setAction((args: Args, hre) =>
+    command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
+      // Imported lazily: snarkjs and circom2 are heavy and other tasks do not need them.
+      const { buildCircuits, BuildError, CircomCompileError } = await import("../src/build");
+      const { PROFILES } = await import("../src/paths");
+      const profile = args.profile as (typeof PROFILES)[number];
+      if (!PROFILES.includes(profile)) {
+        throw new UsageError(`--profile must be one of ${PROFILES.join(", ")}, got "${args.profile.slice(0, 80)}"`);
       }
-    };
 
-    const t0 = Date.now();
-    let result;
-    try {
-      result = await buildCircuits({
-        profile,
-        force: args.force,
-        ptau: args.ptau,
-        only: args.only?.split(",").map((s) => s.trim()),
-        allowUnknownPtau: args.allowUnknownPtau,
-        onProgress,
-      });
-    } catch (err) {
-      // Expected failures: Hardhat prints the message without a stack trace and exits with status 1.
-      if (err instanceof BuildError || err instanceof CircomCompileError) {
-        throw new HardhatPluginError("circuits:build", (err as Error).message);
+      // With --json, stdout carries the summary alone: progress goes to stderr.
+      const out = (line: string) => (args.json ? console.error(line) : console.log(line));
+      let lastProgress = 0;
+      const onProgress = (e: BuildEvent): void => {
+        const who = e.circuit ? `[${e.circuit}] ` : "";
+        if (e.type === "step-start") {
+          out(`${who}${e.step}: ${e.detail} ...`);
+          lastProgress = Date.now();
+        } else if (e.type === "step-end") {
+          out(`${who}${e.step}: ${e.cached ? "unchanged, skipped" : `done in ${seconds(e.ms)}`}`);
+        } else if (e.level === "warn" || e.level === "error") {
+          out(`${who}  ${e.level}: ${e.message}`);
+        } else if (args.snarkjsLogs) {
+          out(`${who}  ${e.message}`);
+        } else if (Date.now() - lastProgress > 5000) {
+          // Long steps (dev ptau, large setups): one progress line every 5 s.
+          lastProgress = Date.now();
+          out(`${who}  ... ${e.message.split("\n")[0]}`);
+        }
+      };
+
+      const t0 = Date.now();
+      let result;
+      try {
+        result = await buildCircuits({
+          profile,
+          force: args.force,
+          ptau: args.ptau,
+          only: args.only?.split(",").map((s) => s.trim()),
+          allowUnknownPtau: args.allowUnknownPtau,
+          onProgress,
+        });
+      } catch (err) {
+        // Expected failures: said once, without a stack trace, exit 1.
+        if (err instanceof BuildError || err instanceof CircomCompileError) {
+          throw new ZklaError("build-failed", (err as Error).message);
+        }
+        throw err;
       }
-      throw err;
-    }
-    console.log(
-      `\nBuilt ${result.circuits.join(", ")} (${profile}) in ${seconds(Date.now() - t0)}; ${result.manifestFile}`,
-    );
-    for (const name of result.circuits) {
-      const c = result.manifest.circuits[name];
-      const gates = c.plonkGates === null ? "" : `, ${c.plonkGates} PLONK gates`;
-      console.log(
-        `  ${name}: ${c.proofSystem}, ${c.r1cs.constraints} constraints${gates}, needs 2^${c.power}, ptau 2^${c.ptau.power}` +
-          ` -> ${c.verifier.contract}${c.devOnly ? "  [development only: not for production]" : ""}`,
-      );
-    }
-  });
+      if (args.json) {
+        const circuits = Object.fromEntries(
+          result.circuits.map((name) => {
+            const c = result.manifest.circuits[name];
+            return [
+              name,
+              {
+                proofSystem: c.proofSystem,
+                constraints: c.r1cs.constraints,
+                plonkGates: c.plonkGates,
+                power: c.power,
+                ptauPower: c.ptau.power,
+                verifierContract: c.verifier.contract,
+                devOnly: c.devOnly,
+              },
+            ];
+          }),
+        );
+        console.log(JSON.stringify({ profile, manifest: result.manifestFile, ms: Date.now() - t0, circuits }, null, 2));
+        return;
+      }
+      out(`\nBuilt ${result.circuits.join(", ")} (${profile}) in ${seconds(Date.now() - t0)}; ${result.manifestFile}`);
+      for (const name of result.circuits) {
+        const c = result.manifest.circuits[name];
+        const gates = c.plonkGates === null ? "" : `, ${c.plonkGates} PLONK gates`;
+        out(
+          `  ${name}: ${c.proofSystem}, ${c.r1cs.constraints} constraints${gates}, needs 2^${c.power}, ptau 2^${c.ptau.power}` +
+            ` -> ${c.verifier.contract}${c.devOnly ? "  [development only: not for production]" : ""}`,
+        );
+      }
+    }),
+  );

@@ -34,6 +34,7 @@ task("anchor:status", "Shows the anchor's state and policies from the chain, and
       if (!fs.existsSync(file) && !args.address)
         throw new UsageError(`no deployment manifest at ${file}`, "pass --address <anchor>, or --deployment <file>");
       const { status } = await import("../../src/api");
+      const { utc } = await import("../../src/audit/report");
       const s = await status({
         provider: await readProvider(hre),
         address: args.address,
@@ -54,7 +55,11 @@ task("anchor:status", "Shows the anchor's state and policies from the chain, and
         decisionCount: v.decisionCount,
         domain: v.domain,
         paused: s.paused,
-        policies: v.policies,
+        policies: v.policies.map((x) => ({
+          ...x,
+          activeFromUtc: utc(x.activeFrom),
+          retiredFromUtc: x.retiredFrom ? utc(x.retiredFrom) : null,
+        })),
         flags: s.flags.map((f) => ({ status: f.status, check: f.check, subject: f.subject, reason: f.reason })),
       };
       if (args.json) console.log(toJson(out, 2));
@@ -69,7 +74,7 @@ task("anchor:status", "Shows the anchor's state and policies from the chain, and
         console.log(`  domain     ${out.domain}`);
         for (const x of out.policies)
           console.log(
-            `  policy ${x.policyId}: ${x.status}, threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`,
+            `  policy ${x.policyId}: ${x.status} (from ${x.activeFromUtc}${x.retiredFromUtc ? `, retired from ${x.retiredFromUtc}` : ""}), threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`,
           );
         for (const f of s.flags) console.log(`  FLAG ${f.check} ${f.subject}: ${f.reason}`);
         if (!s.flags.length) console.log("  no flags (run anchor:audit for every check)");
