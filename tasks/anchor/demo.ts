@@ -1,8 +1,7 @@
 /** `npm run demo` (`npx hardhat anchor:demo`): the whole pipeline on the in-process network, then a summary. */
 import { task, types } from "hardhat/config";
-import type { DemoSummary } from "../../src/demo";
 import { command } from "./cli";
-import { renderer, secs } from "./render";
+import { demoSummaryLines, renderer } from "./render";
 
 interface Args {
   input?: string;
@@ -12,20 +11,6 @@ interface Args {
   concurrency: number;
   runsDir: string;
   json: boolean;
-}
-
-function summaryLines(s: DemoSummary): string[] {
-  return [
-    "",
-    `demo summary (network ${s.network}, in-process; test-profile circuits with a development-only setup)`,
-    `  batches           ${s.batches} of up to ${s.batchSize} (${s.decisions} decisions: ${s.approved} approved, ${s.denied} denied; threshold ${s.threshold})`,
-    `  proving           ${s.provedBatches} batch(es) proved + verified in ${secs(s.provingWallMs)} with ${s.concurrency} worker(s) (${secs(s.provingMsPerBatch)} per batch in a worker, ${s.batchesPerMinute} batches/min)`,
-    `  submission        ${s.sent} attest transaction(s) in ${secs(s.submitMs)}; gas ${s.attestGas} total, ${s.gasPerBatch} per batch, ${s.gasPerDecision} per decision`,
-    `  final state root  ${s.finalStateRoot} (nonce ${s.anchorNonce}, ${s.decisionCountOnChain} decisions on chain; ${s.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`,
-    `  audit             ${s.audit === "pass" ? `pass: ${s.auditChecks} checks (verifiers are the generated ones, guest known, ${s.auditedBatches} batch(es) re-verified, every root matches the chain)` : `FAILED: ${s.audit.join("; ")}`}`,
-    `  run folder        ${s.runFolder} (private: scores and salts in receipts.csv)`,
-    `  wall time         ${secs(s.wallMs)}`,
-  ];
 }
 
 task(
@@ -62,7 +47,7 @@ task(
         const summary = await runDemo(hre, { ...args, threshold }, log, r.sink);
         r.stop();
         if (args.json) console.log(JSON.stringify(summary, null, 2));
-        else for (const line of summaryLines(summary)) console.log(line);
+        else for (const line of demoSummaryLines(summary)) console.log(line);
         if (summary.audit !== "pass" || !summary.finalRootMatchesPlan) process.exitCode = 1;
       } finally {
         r.stop();

@@ -3,7 +3,10 @@
  * ETA) on a terminal, or one JSON object per line with --json (nothing else on stdout then). Test hook:
  * ZKLA_CRASH_AFTER=<event-type>:<n> SIGKILLs the process after the n-th such event.
  */
-import { formatUnits } from "ethers";
+import type { StatusReport } from "../../src/api";
+import { utc } from "../../src/audit/report";
+import type { DemoSummary } from "../../src/demo";
+import { describeEvent } from "../../src/pipeline/describe";
 import type { PipelineEvent } from "../../src/pipeline/events";
 
 export const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
@@ -29,96 +32,79 @@ export function renderer(json: boolean, write?: (line: string) => void) {
   };
   const sink = (e: PipelineEvent) => {
     if (json) console.log(toJson(e));
-    else {
-      switch (e.type) {
-        case "run-created":
-          print(
-            `run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`,
-          );
-          print(`  receipts.csv and plan.json hold scores and salts: keep the run folder private`);
-          break;
-        case "run-loaded":
-          print(
-            `run ${e.runId}: resuming (${e.batches} batch(es), planned from anchor nonce ${e.startNonce}); folder ${e.dir}`,
-          );
-          break;
-        case "prove-start":
-          print(`proving ${e.toProve} batch(es) with ${e.concurrency} worker(s); ${e.reused} already proven`);
-          if (tty && e.toProve > 0) {
-            multi = new cliProgress.MultiBar(
-              {
-                format: "proving |{bar}| {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted}",
-                hideCursor: true,
-                etaBuffer: 4,
-              },
-              cliProgress.Presets.shades_classic,
-            );
-            bar = multi.create(e.toProve, 0);
-          }
-          break;
-        case "batch-reused":
-          print(`batch ${e.index}: proof already stored, reused`);
-          break;
-        case "batch-stale":
-          print(`batch ${e.index}: stored proof does not match the plan, proving again`);
-          break;
-        case "batch-proving":
-          if (!bar) print(`batch ${e.index}: proving`);
-          break;
-        case "batch-proved":
-          if (bar) bar.increment();
-          else
-            print(
-              `batch ${e.index}: proved and verified in ${secs(e.ms)} (policy ${secs(e.policyMs)}, zkVM ${secs(e.zkvmMs)})`,
-            );
-          break;
-        case "prove-done":
-          stop();
-          print(`proving done: ${e.proved} proved, ${e.reused} reused, ${secs(e.ms)}`);
-          break;
-        case "submit-start":
-          print(`submitting ${e.total} batch(es) in nonce order; anchor nonce is ${e.anchorNonce}`);
-          break;
-        case "batch-already-attested":
-          print(`batch ${e.index} (nonce ${e.nonce}): already attested, skipped`);
-          break;
-        case "batch-pending":
-          print(
-            `batch ${e.index} (nonce ${e.nonce}): a transaction sent earlier is pending${e.txHash ? ` (${e.txHash})` : ""}, waiting for it`,
-          );
-          break;
-        case "batch-sent":
-          print(`batch ${e.index} (nonce ${e.nonce}): sent ${e.txHash} (account nonce ${e.accountNonce})`);
-          break;
-        case "batch-fee-bumped": {
-          const f = e.fees;
-          const fee =
-            "gasPrice" in f
-              ? `gas price ${formatUnits(f.gasPrice, "gwei")} gwei`
-              : `max fee ${formatUnits(f.maxFeePerGas, "gwei")} gwei, priority fee ${formatUnits(f.maxPriorityFeePerGas, "gwei")} gwei`;
-          print(
-            `batch ${e.index} (nonce ${e.nonce}): transaction${e.replaces ? ` ${e.replaces}` : ""} still pending; replacing it (account nonce ${e.accountNonce}, ${fee})`,
-          );
-          break;
-        }
-        case "batch-attested":
-          print(
-            `batch ${e.index} (nonce ${e.nonce}): attested in block ${e.blockNumber}, gas ${e.gasUsed} (${Math.round(Number(e.gasUsed) / Math.max(1, e.decisions))} per decision)`,
-          );
-          break;
-        case "submit-done":
-          print(
-            `submission done: ${e.sent} sent, ${e.skipped} already attested; anchor nonce ${e.finalNonce}, root ${e.finalRoot}`,
-          );
-          break;
-        case "retry":
-          print(
-            `transient RPC error on "${e.what}" (attempt ${e.attempt}): ${e.message.split("\n")[0]}; retrying in ${e.delayMs} ms`,
-          );
-          break;
+    else if (bar && (e.type === "batch-proving" || e.type === "batch-proved")) {
+      if (e.type === "batch-proved") bar.increment();
+    } else {
+      if (e.type === "prove-done") stop();
+      for (const line of describeEvent(e)) print(line);
+      if (e.type === "prove-start" && tty && e.toProve > 0) {
+        multi = new cliProgress.MultiBar(
+          {
+            format: "proving |{bar}| {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted}",
+            hideCursor: true,
+            etaBuffer: 4,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar = multi.create(e.toProve, 0);
       }
     }
     if (crash && e.type === crash[1] && ++crashCount === Number(crash[2])) process.kill(process.pid, "SIGKILL");
   };
   return { sink, stop };
+}
+
+/** anchor:status as data (big numbers stay bigints: print with toJson). */
+export function statusJson(network: string, file: string, s: StatusReport) {
+  const v = s.view;
+  return {
+    network,
+    chainId: s.chainId,
+    deployment: s.profile ? file : null,
+    profile: s.profile,
+    anchor: s.anchor,
+    codeMatchesManifest: s.codeMatchesManifest,
+    blockNumber: v.blockNumber,
+    stateRoot: hex(v.stateRoot),
+    nonce: v.nonce,
+    decisionCount: v.decisionCount,
+    domain: v.domain,
+    paused: s.paused,
+    policies: v.policies.map((x) => ({
+      ...x,
+      activeFromUtc: utc(x.activeFrom),
+      retiredFromUtc: x.retiredFrom ? utc(x.retiredFrom) : null,
+    })),
+    flags: s.flags.map((f) => ({ status: f.status, check: f.check, subject: f.subject, reason: f.reason })),
+  };
+}
+
+export function statusLines(out: ReturnType<typeof statusJson>): string[] {
+  return [
+    `StateAnchor ${out.anchor} on ${out.network} (chain ${out.chainId})${out.profile ? `, profile ${out.profile}` : ""}${out.codeMatchesManifest === false ? " (code differs from the manifest!)" : ""}`,
+    `  at block ${out.blockNumber}: nonce ${out.nonce}, ${out.decisionCount} decision(s) attested${out.paused ? ", PAUSED" : ""}`,
+    `  state root ${out.stateRoot}`,
+    `  domain     ${out.domain}`,
+    ...out.policies.map(
+      (x) =>
+        `  policy ${x.policyId}: ${x.status} (from ${x.activeFromUtc}${x.retiredFromUtc ? `, retired from ${x.retiredFromUtc}` : ""}), threshold ${x.threshold}, batch size ${x.batchSize}, method ${x.methodId}, verifier ${x.verifier}`,
+    ),
+    ...out.flags.map((f) => `  FLAG ${f.check} ${f.subject}: ${f.reason}`),
+    ...(out.flags.length ? [] : ["  no flags (run anchor:audit for every check)"]),
+  ];
+}
+
+/** The demo summary for a person. */
+export function demoSummaryLines(s: DemoSummary): string[] {
+  return [
+    "",
+    `demo summary (network ${s.network}, in-process; test-profile circuits with a development-only setup)`,
+    `  batches           ${s.batches} of up to ${s.batchSize} (${s.decisions} decisions: ${s.approved} approved, ${s.denied} denied; threshold ${s.threshold})`,
+    `  proving           ${s.provedBatches} batch(es) proved + verified in ${secs(s.provingWallMs)} with ${s.concurrency} worker(s) (${secs(s.provingMsPerBatch)} per batch in a worker, ${s.batchesPerMinute} batches/min)`,
+    `  submission        ${s.sent} attest transaction(s) in ${secs(s.submitMs)}; gas ${s.attestGas} total, ${s.gasPerBatch} per batch, ${s.gasPerDecision} per decision`,
+    `  final state root  ${s.finalStateRoot} (nonce ${s.anchorNonce}, ${s.decisionCountOnChain} decisions on chain; ${s.finalRootMatchesPlan ? "matches the plan" : "DOES NOT match the plan"})`,
+    `  audit             ${s.audit === "pass" ? `pass: ${s.auditChecks} checks (verifiers are the generated ones, guest known, ${s.auditedBatches} batch(es) re-verified, every root matches the chain)` : `FAILED: ${s.audit.join("; ")}`}`,
+    `  run folder        ${s.runFolder} (private: scores and salts in receipts.csv)`,
+    `  wall time         ${secs(s.wallMs)}`,
+  ];
 }

@@ -1,0 +1,87 @@
+/**
+ * A pipeline event as the lines a person reads (the CLI prints them; with a progress bar on a terminal
+ * it leaves out the per-batch proving lines). Pure: no printing.
+ */
+import { formatUnits } from "ethers";
+import type { PipelineEvent } from "./events";
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function describeEvent(e: PipelineEvent): string[] {
+  const lines: string[] = [];
+  switch (e.type) {
+    case "run-created":
+      lines.push(
+        `run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`,
+      );
+      lines.push(`  receipts.csv and plan.json hold scores and salts: keep the run folder private`);
+      break;
+    case "run-loaded":
+      lines.push(
+        `run ${e.runId}: resuming (${e.batches} batch(es), planned from anchor nonce ${e.startNonce}); folder ${e.dir}`,
+      );
+      break;
+    case "prove-start":
+      lines.push(`proving ${e.toProve} batch(es) with ${e.concurrency} worker(s); ${e.reused} already proven`);
+      break;
+    case "batch-reused":
+      lines.push(`batch ${e.index}: proof already stored, reused`);
+      break;
+    case "batch-stale":
+      lines.push(`batch ${e.index}: stored proof does not match the plan, proving again`);
+      break;
+    case "batch-proving":
+      lines.push(`batch ${e.index}: proving`);
+      break;
+    case "batch-proved":
+      lines.push(
+        `batch ${e.index}: proved and verified in ${secs(e.ms)} (policy ${secs(e.policyMs)}, zkVM ${secs(e.zkvmMs)})`,
+      );
+      break;
+    case "prove-done":
+      lines.push(`proving done: ${e.proved} proved, ${e.reused} reused, ${secs(e.ms)}`);
+      break;
+    case "submit-start":
+      lines.push(`submitting ${e.total} batch(es) in nonce order; anchor nonce is ${e.anchorNonce}`);
+      break;
+    case "batch-already-attested":
+      lines.push(`batch ${e.index} (nonce ${e.nonce}): already attested, skipped`);
+      break;
+    case "batch-pending":
+      lines.push(
+        `batch ${e.index} (nonce ${e.nonce}): a transaction sent earlier is pending${e.txHash ? ` (${e.txHash})` : ""}, waiting for it`,
+      );
+      break;
+    case "batch-sent":
+      lines.push(`batch ${e.index} (nonce ${e.nonce}): sent ${e.txHash} (account nonce ${e.accountNonce})`);
+      break;
+    case "batch-fee-bumped": {
+      const f = e.fees;
+      const fee =
+        "gasPrice" in f
+          ? `gas price ${formatUnits(f.gasPrice, "gwei")} gwei`
+          : `max fee ${formatUnits(f.maxFeePerGas, "gwei")} gwei, priority fee ${formatUnits(f.maxPriorityFeePerGas, "gwei")} gwei`;
+      lines.push(
+        `batch ${e.index} (nonce ${e.nonce}): transaction${e.replaces ? ` ${e.replaces}` : ""} still pending; replacing it (account nonce ${e.accountNonce}, ${fee})`,
+      );
+      break;
+    }
+    case "batch-attested":
+      lines.push(
+        `batch ${e.index} (nonce ${e.nonce}): attested in block ${e.blockNumber}, gas ${e.gasUsed} (${Math.round(Number(e.gasUsed) / Math.max(1, e.decisions))} per decision)`,
+      );
+      break;
+    case "submit-done":
+      lines.push(
+        `submission done: ${e.sent} sent, ${e.skipped} already attested; anchor nonce ${e.finalNonce}, root ${e.finalRoot}`,
+      );
+      break;
+    case "retry":
+      lines.push(
+        `transient RPC error on "${e.what}" (attempt ${e.attempt}): ${e.message.split("\n")[0]}; retrying in ${e.delayMs} ms`,
+      );
+      break;
+  }
+
+  return lines;
+}
