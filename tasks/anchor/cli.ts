@@ -56,7 +56,16 @@ export async function command(opts: { json: boolean; verbose?: boolean }, body: 
         : "run again with --verbose for the stack trace, and report it if it persists";
     // A known error's message is all ours (e.g. every bad input row); an unexpected one shows its first line.
     const message = known ? e.message : e.message.split("\n")[0];
-    if (opts.json) console.log(JSON.stringify({ error: { code, message, hint: hint ?? null } }));
+    if (opts.json) {
+      // A known error's own fields (e.g. the rows of an invalid file) go along as `details`.
+      const details = known
+        ? Object.fromEntries(
+            Object.entries(e).filter(([k]) => !["code", "hint", "name", "message", "stack"].includes(k)),
+          )
+        : {};
+      const error = { code, message, hint: hint ?? null, ...(Object.keys(details).length ? { details } : {}) };
+      console.log(JSON.stringify({ error }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    }
     console.error(`error ${code}: ${message}${hint ? `\n  ${hint}` : ""}`);
     if (opts.verbose && e.stack) console.error(e.stack);
     process.exitCode = COULD_NOT_RUN.has(code) ? 2 : 1;

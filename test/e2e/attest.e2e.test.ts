@@ -93,10 +93,16 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const before = await provider.getTransactionCount(new (await import("ethers")).Wallet(ANVIL_KEY).address);
     const r = await cli(["anchor:attest", "--input", BAD_CSV]);
     expect(r.code, explain(r)).to.not.equal(0);
-    const err = ofType(r, "error")[0] as { name: string; issues: { row: number; reason: string }[] };
-    expect(err.name).to.equal("ApplicationsInvalidError");
-    expect(err.issues.map((i) => i.row)).to.deep.equal([2, 3, 4, 5, 6, 7]);
-    expect(err.issues.map((i) => i.reason).join("\n")).to.match(
+    expect(r.code, explain(r)).to.equal(1);
+    const err = (
+      r.events.find((e) => e.error) as {
+        error: { code: string; details: { issues: { row: number; reason: string }[] } };
+      }
+    ).error;
+    expect(err.code).to.equal("invalid-input");
+    const issues = err.details.issues;
+    expect(issues.map((i) => i.row)).to.deep.equal([2, 3, 4, 5, 6, 7]);
+    expect(issues.map((i) => i.reason).join("\n")).to.match(
       /missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*outside the field[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/,
     );
     expect(r.stderr).to.contain("6 invalid row(s); nothing was proven or sent");
