@@ -1,6 +1,6 @@
 /**
  * The high-level calls a lender's script makes (docs/api.md), over the same code the CLI tasks use:
- * prove, submit, attest (prove then submit), status, audit and inclusion. Each takes plain options and a
+ * plan, prove, submit, attest (prove then submit), status, audit and inclusion. Each takes plain options and a
  * provider or signer, reports progress through `onEvent`, never prints and returns a typed summary.
  */
 import crypto from "node:crypto";
@@ -17,6 +17,7 @@ import { EthersAnchorClient } from "./pipeline/submission/chain";
 import type { EventSink } from "./pipeline/events";
 import { defaultConcurrency, proveRun, provingKeyId, type ProveSummary } from "./pipeline/proving/prove";
 import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
+import { checkMaxBatches, planReadyEvent } from "./pipeline/run/open";
 import { submitRun, type SubmitSummary } from "./pipeline/submission/submit";
 import { readDeployment } from "./pipeline/run/target";
 
@@ -43,8 +44,16 @@ export interface RunRequest {
   onEvent?: EventSink;
 }
 
-export interface ProveRequest extends RunRequest {
+export interface PlanRequest extends RunRequest {
   provider: Provider;
+  /**
+   * Plan only the file's first maxBatches * batchSize rows, in file order (default: the whole file).
+   * A run is continued only with the value it was planned with (RunMismatchError otherwise).
+   */
+  maxBatches?: number;
+}
+
+export interface ProveRequest extends PlanRequest {
   /** Prover processes (default: CPU count). */
   concurrency?: number;
 }
@@ -66,8 +75,9 @@ export interface SubmitRequest extends RunRequest {
   afterAttested?: (index: number) => void | Promise<void>;
 }
 
-export type AttestRequest = SubmitRequest & { concurrency?: number };
+export type AttestRequest = SubmitRequest & { concurrency?: number; maxBatches?: number };
 
+export type PlanResult = RunSession;
 export interface ProveResult extends RunSession {
   proving: ProveSummary;
 }
@@ -107,6 +117,12 @@ export function submitOptions(r: Pick<SubmitRequest, "confirmations" | "pendingT
   return { confirmations, pendingTimeoutMs: pendingTimeout * 1000, maxFeePerGas, retries: Math.max(1, r.retries ?? 8) };
 }
 
+/** The planning options from user-facing values; a bad one is a UsageError before anything runs. */
+export function planOptions(r: Pick<PlanRequest, "maxBatches">): { maxBatches?: number } {
+  checkMaxBatches(r.maxBatches);
+  return { maxBatches: r.maxBatches };
+}
+
 function deploymentOf(d: string | DeploymentManifest): DeploymentManifest {
   return typeof d === "string" ? readDeployment(d) : d;
 }
@@ -132,7 +148,11 @@ function inputOf(r: RunRequest, runsDir: string): string | undefined {
   return file;
 }
 
-function sessionOptions(r: RunRequest, provider: Provider, mustExist: boolean): RunSessionOptions {
+function sessionOptions(
+  r: RunRequest & { maxBatches?: number },
+  provider: Provider,
+  mustExist: boolean,
+): RunSessionOptions {
   const runsDir = path.resolve(r.runsDir ?? "runs");
   return {
     deployment: deploymentOf(r.deployment),
@@ -143,12 +163,25 @@ function sessionOptions(r: RunRequest, provider: Provider, mustExist: boolean): 
     runsDir,
     newRun: r.newRun,
     mustExist,
+    maxBatches: mustExist ? undefined : r.maxBatches,
     onEvent: r.onEvent,
   };
 }
 
+/**
+ * Validates the applications and plans the run against the anchor's state (salts, commitments, the
+ * chain of expected states, written to the run folder); proves nothing. An existing run is loaded.
+ */
+export async function plan(r: PlanRequest): Promise<PlanResult> {
+  planOptions(r);
+  const session = await openRunSession(sessionOptions(r, r.provider, false));
+  r.onEvent?.(planReadyEvent(session.plan, session.store, session.created));
+  return session;
+}
+
 /** Validates the applications, plans the run against the anchor's state and proves every batch (resumable). */
 export async function prove(r: ProveRequest): Promise<ProveResult> {
+  planOptions(r);
   const session = await openRunSession(sessionOptions(r, r.provider, false));
   const proving = await proveRun(session.plan, session.store, {
     concurrency: r.concurrency || defaultConcurrency(),
@@ -184,6 +217,7 @@ export async function submit(r: SubmitRequest, session?: RunSession): Promise<Su
 /** prove, then submit: applications in, attested batches out (resumable). */
 export async function attest(r: AttestRequest): Promise<AttestResult> {
   submitOptions(r); // bad submit options stop the run before anything is proven
+  planOptions(r);
   const proved = await prove({ ...r, provider: providerOf(r.signer) });
   const { submission } = await submit(r, proved);
   return { ...proved, submission };

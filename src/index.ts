@@ -1,14 +1,16 @@
 /**
  * The one documented entry point for scripts (docs/api.md). A lender's script deploys with
- * `deployAnchor(hre, …)`, then calls attest / prove / submit, status, audit and inclusion; everything
+ * `deployAnchor(hre, …)`, then calls attest / plan / prove / submit, status, audit and inclusion; everything
  * here is the code the CLI tasks run. Lower layers (src/anchor, src/pipeline, src/audit, src/policy,
  * src/zkvm) stay importable for tools that need more.
  */
-export { attest, prove, submit, status, submitOptions } from "./api";
+export { attest, plan, prove, submit, status, planOptions, submitOptions } from "./api";
 export type {
   ApplicationRow,
   AttestRequest,
   AttestResult,
+  PlanRequest,
+  PlanResult,
   ProveRequest,
   ProveResult,
   RunRequest,

@@ -7,6 +7,10 @@ import type { PipelineEvent } from "./events";
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+const rowsLeft = (maxBatches: number, left: number) =>
+  `--max-batches ${maxBatches}: ${left} row(s) of the file left for a later run` +
+  (left > 0 ? " (not planned: put them in a file of their own)" : "");
+
 export function describeEvent(e: PipelineEvent): string[] {
   const lines: string[] = [];
   switch (e.type) {
@@ -14,11 +18,22 @@ export function describeEvent(e: PipelineEvent): string[] {
       lines.push(
         `run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`,
       );
+      if (e.maxBatches !== null) lines.push(`  ${rowsLeft(e.maxBatches, e.rowsLeft)}`);
       lines.push(`  receipts.csv and plan.json hold scores and salts: keep the run folder private`);
       break;
     case "run-loaded":
       lines.push(
         `run ${e.runId}: resuming (${e.batches} batch(es), planned from anchor nonce ${e.startNonce}); folder ${e.dir}`,
+      );
+      if (e.maxBatches !== null) lines.push(`  ${rowsLeft(e.maxBatches, e.rowsLeft)}`);
+      break;
+    case "plan-ready":
+      lines.push(
+        `plan only: ${e.applications} application(s) in ${e.batches} batch(es) for anchor nonces ${e.firstNonce}..${e.lastNonce}, ` +
+          `expected root after the last ${e.finalRoot}; nothing was proven or sent`,
+      );
+      lines.push(
+        `  ${e.files.join(", ")} ${e.created ? "written to" : "already in"} ${e.dir}; the same command without --plan-only proves this plan`,
       );
       break;
     case "prove-start":

@@ -66,8 +66,8 @@ export class AnchorRevertError extends ZklaError {
 
 /** A stored run does not fit what is being asked of it (other input, other anchor, other policy). */
 export class RunMismatchError extends ZklaError {
-  constructor(message: string) {
-    super("run-mismatch", message);
+  constructor(message: string, hint?: string) {
+    super("run-mismatch", message, hint);
   }
 }
 

@@ -10,8 +10,39 @@ export type PipelineEvent =
       applications: number;
       startNonce: string;
       generatedSalts: number;
+      /** --max-batches (null: the whole file was planned). */
+      maxBatches: number | null;
+      /** Rows of the file not planned (left for a later run by --max-batches). */
+      rowsLeft: number;
     }
-  | { type: "run-loaded"; runId: string; dir: string; batches: number; applications: number; startNonce: string }
+  | {
+      type: "run-loaded";
+      runId: string;
+      dir: string;
+      batches: number;
+      applications: number;
+      startNonce: string;
+      maxBatches: number | null;
+      rowsLeft: number;
+    }
+  | {
+      /** anchor:prove --plan-only (the script API's plan()): the run is planned, nothing was proven. */
+      type: "plan-ready";
+      runId: string;
+      dir: string;
+      /** False when the run existed already (it was loaded, not planned again). */
+      created: boolean;
+      batches: number;
+      applications: number;
+      rowsLeft: number;
+      /** Anchor nonces of the first and last batch (decimal). */
+      firstNonce: string;
+      lastNonce: string;
+      /** The anchor's root expected after the last batch (0x-hex, 32 bytes). */
+      finalRoot: string;
+      /** The files written in dir. */
+      files: string[];
+    }
   | { type: "prove-start"; total: number; toProve: number; reused: number; concurrency: number }
   | { type: "batch-reused"; index: number }
   | { type: "batch-stale"; index: number }

@@ -8,6 +8,7 @@ export {
   assignSalts,
   randomFieldElement,
   formatFromPath,
+  MIN_GIVEN_SALT,
   type ApplicationInput,
   type SaltedApplication,
   type InputFormat,
@@ -26,7 +27,16 @@ export {
   storeFees,
   type StoredFees,
 } from "./submission/fees";
-export { openRun, defaultRunId, checkRunTarget, type OpenRunOptions, type OpenedRun } from "./run/open";
+export {
+  openRun,
+  defaultRunId,
+  checkRunTarget,
+  checkSameLimit,
+  checkMaxBatches,
+  planReadyEvent,
+  type OpenRunOptions,
+  type OpenedRun,
+} from "./run/open";
 export { openRunSession, type RunSession, type RunSessionOptions } from "./run/session";
 export { writeFileAtomic, writeJsonAtomic } from "../files";
 export { EthersAnchorClient } from "./submission/chain";

@@ -66,6 +66,13 @@ export interface RunPlan extends RunContext {
   source: { file: string; sha256: string };
   startNonce: bigint;
   startRoot: bigint;
+  /**
+   * Planned with --max-batches: only the file's first maxBatches * batchSize rows (file order).
+   * Undefined: the whole file (and in plans written before the option existed).
+   */
+  maxBatches?: number;
+  /** Rows of the file this run did not plan (0 without maxBatches): they are left for a later run. */
+  rowsLeft?: number;
   batches: PlannedBatch[];
 }
 

@@ -10,8 +10,9 @@ runTask<ProveArgs & SubmitArgs>(
   true,
 ).setAction((args, hre) =>
   command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
-    const { attest, submitOptions } = await import("../../src/api");
+    const { attest, planOptions, submitOptions } = await import("../../src/api");
     submitOptions(args); // bad submit arguments stop the run before anything is proven
+    planOptions(args);
     const r = renderer(args.json);
     const provider = await readProvider(hre, {
       attempts: args.retries,
@@ -26,6 +27,7 @@ runTask<ProveArgs & SubmitArgs>(
         maxFeeGwei: args.maxFeeGwei,
         signer: await submitter(hre, provider),
         concurrency: args.concurrency,
+        maxBatches: args.maxBatches,
         pollMs: hre.network.name === "hardhat" ? 10 : 500,
         onEvent: r.sink,
       });

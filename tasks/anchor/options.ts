@@ -18,6 +18,7 @@ export interface RunArgs {
 }
 export interface ProveArgs extends RunArgs {
   concurrency: number;
+  maxBatches?: number;
 }
 export interface SubmitArgs extends RunArgs {
   confirmations: number;
@@ -42,7 +43,14 @@ export function runTask<T>(name: string, description: string, proving: boolean, 
     .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
     .addOptionalParam("policyId", "policy to attest under (default: the last policy in the deployment manifest)")
     .addFlag("json", "machine-readable output: one JSON event per line on stdout");
-  if (proving) t.addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int);
+  if (proving) {
+    t.addOptionalParam("concurrency", "prover worker processes (default: CPU count)", 0, types.int).addOptionalParam(
+      "maxBatches",
+      "plan only the file's first N batches' worth of rows (file order); a run is continued only with the N it was planned with",
+      undefined,
+      types.int,
+    );
+  }
   if (submitting) {
     t.addOptionalParam("confirmations", "blocks to wait for after each attest transaction", 1, types.int)
       .addOptionalParam("retries", "attempts per RPC call on transient errors (exponential backoff)", 8, types.int)

@@ -13,10 +13,40 @@ describe("pipeline events as text", () => {
         applications: 3,
         startNonce: "0",
         generatedSalts: 3,
+        maxBatches: null,
+        rowsLeft: 0,
       }),
     ).to.deep.equal([
       "run r: planned 3 application(s) in 2 batch(es) from anchor nonce 0 (3 salt(s) drawn); folder /d",
       "  receipts.csv and plan.json hold scores and salts: keep the run folder private",
+    ]);
+    const limited = { runId: "r", dir: "/d", batches: 2, applications: 4, startNonce: "5", maxBatches: 2, rowsLeft: 7 };
+    expect(describeEvent({ type: "run-created", ...limited, generatedSalts: 4 })).to.deep.equal([
+      "run r: planned 4 application(s) in 2 batch(es) from anchor nonce 5 (4 salt(s) drawn); folder /d",
+      "  --max-batches 2: 7 row(s) of the file left for a later run (not planned: put them in a file of their own)",
+      "  receipts.csv and plan.json hold scores and salts: keep the run folder private",
+    ]);
+    expect(describeEvent({ type: "run-loaded", ...limited, rowsLeft: 0 })).to.deep.equal([
+      "run r: resuming (2 batch(es), planned from anchor nonce 5); folder /d",
+      "  --max-batches 2: 0 row(s) of the file left for a later run",
+    ]);
+    expect(
+      describeEvent({
+        type: "plan-ready",
+        runId: "r",
+        dir: "/d",
+        created: true,
+        batches: 2,
+        applications: 4,
+        rowsLeft: 7,
+        firstNonce: "5",
+        lastNonce: "6",
+        finalRoot: "0x" + "ab".repeat(32),
+        files: ["plan.json", "receipts.csv", "manifest.json"],
+      }),
+    ).to.deep.equal([
+      `plan only: 4 application(s) in 2 batch(es) for anchor nonces 5..6, expected root after the last 0x${"ab".repeat(32)}; nothing was proven or sent`,
+      "  plan.json, receipts.csv, manifest.json written to /d; the same command without --plan-only proves this plan",
     ]);
     expect(describeEvent({ type: "batch-proved", index: 1, ms: 2500, policyMs: 2000, zkvmMs: 500 })).to.deep.equal([
       "batch 1: proved and verified in 2.5 s (policy 2.0 s, zkVM 0.5 s)",

@@ -13,6 +13,7 @@ import {
   ChainDivergedError,
   ProvingFailedError,
   RunMismatchError,
+  RunStore,
   finalRoot,
   openRun,
   proveRun,
@@ -20,6 +21,7 @@ import {
   type PipelineEvent,
   type RunContext,
 } from "../../src/pipeline";
+import { UsageError } from "../../src/errors";
 import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
 import { parse } from "csv-parse/sync";
 
@@ -44,7 +46,8 @@ const fast = { retry: { baseMs: 1, maxMs: 4 }, pollMs: 2, pendingTimeoutMs: 200 
 
 function csv(n: number, withSalt = false): string {
   const rows = ["applicantId,score,salt"];
-  for (let i = 0; i < n; i++) rows.push(`${1000 + i},${500 + 37 * i},${withSalt ? 7 + i : ""}`);
+  // Given salts must be at least 2^128 (the input refuses smaller ones).
+  for (let i = 0; i < n; i++) rows.push(`${1000 + i},${500 + 37 * i},${withSalt ? 2n ** 200n + BigInt(i) : ""}`);
   return rows.join("\n") + "\n";
 }
 
@@ -429,5 +432,100 @@ describe("pipeline flow (fake prover in worker processes, fake anchor)", functio
     const fresh = await open({ newRun: true });
     expect(fresh.created).to.equal(true);
     expect(fresh.plan.runId).to.not.equal(plan.runId);
+  });
+
+  it("--max-batches plans only the first N batches' rows; the rest is left, said in the event and the plan", async () => {
+    const { plan, store, created } = await open({ maxBatches: 2 });
+    expect(created).to.equal(true);
+    expect(plan.batches.map((b) => b.applications.map((a) => Number(a.applicantId)))).to.deep.equal([
+      [1000, 1001, 1002, 1003],
+      [1004, 1005, 1006, 1007],
+    ]);
+    expect(plan).to.include({ maxBatches: 2, rowsLeft: 2 });
+    expect(events).to.deep.equal([
+      {
+        type: "run-created",
+        runId: plan.runId,
+        dir: store.dir,
+        batches: 2,
+        applications: 8,
+        startNonce: "0",
+        generatedSalts: 8,
+        maxBatches: 2,
+        rowsLeft: 2,
+      },
+    ]);
+    expect(receiptRows(store.receiptsFile).map((r) => r.applicantId)).to.have.length(8);
+    expect(store.readManifest().batches).to.have.length(2);
+    expect(new RunStore(store.dir).loadPlan()).to.deep.include({ maxBatches: 2, rowsLeft: 2 });
+    // The same N resumes the run as planned; anchor:submit (anyMaxBatches) takes it whatever N it had.
+    events = [];
+    const again = await open({ maxBatches: 2 });
+    expect(again.created).to.equal(false);
+    expect(again.plan.batches.map((b) => b.fingerprint)).to.deep.equal(plan.batches.map((b) => b.fingerprint));
+    expect(events[0]).to.deep.include({ type: "run-loaded", batches: 2, applications: 8, maxBatches: 2, rowsLeft: 2 });
+    expect((await open({ anyMaxBatches: true })).created).to.equal(false);
+    // Proving and submitting cover exactly the planned batches.
+    await proveRun(plan, store, { concurrency: 2, proverModule: FAKE_PROVER });
+    expect(await submitRun(plan, store, anchor, fast)).to.include({ sent: 2, decisionsSent: 8 });
+    expect(anchor.nonce).to.equal(2n);
+  });
+
+  it("a run is continued only with the --max-batches it was planned with (another N would plan its rows again)", async () => {
+    const { plan, store } = await open({ maxBatches: 2 });
+    const hint =
+      "a new run of the same file (--new-run) would plan its first rows again and attest those applications a " +
+      "second time: put the rows left in a file of their own";
+    for (const [maxBatches, asked] of [
+      [3, "with --max-batches 3"],
+      [1, "with --max-batches 1"],
+      [undefined, "for the whole file"],
+    ] as const) {
+      const err = await open({ maxBatches }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(RunMismatchError);
+      expect((err as RunMismatchError).message).to.equal(
+        `run ${plan.runId} in ${store.dir} was planned with --max-batches 2 (the file's first 8 rows; 2 left for a later run), ` +
+          `not ${asked}: run it again with --max-batches 2 to continue that run`,
+      );
+      expect((err as RunMismatchError).hint).to.equal(hint);
+    }
+    // A run planned for the whole file is not continued with a limit either.
+    const whole = await open({ runId: "whole" });
+    expect(whole.plan).to.not.have.property("maxBatches");
+    await rejects(
+      open({ runId: "whole", maxBatches: 1 }),
+      RunMismatchError,
+      new RegExp(
+        `^run whole in ${whole.store.dir} was planned for the whole file \\(10 rows\\), not with --max-batches 1: ` +
+          "run it again without --max-batches to continue that run$",
+      ),
+    );
+    expect((await open({ runId: "whole" })).created).to.equal(false);
+  });
+
+  it("--max-batches: at least 1, checked before anything; the whole file is validated; a big N plans every row", async () => {
+    let reads = 0;
+    const readStart = async () => (reads++, anchor.readState());
+    for (const n of [0, -1, 1.5]) {
+      await rejects(
+        open({ maxBatches: n, readStart }),
+        UsageError,
+        new RegExp(`^--max-batches must be at least 1, got ${n}$`),
+      );
+    }
+    // A bad row in the part that would be left out still stops the run: the file is checked as a whole.
+    fs.appendFileSync(input, "1000,1,\n");
+    await rejects(
+      open({ maxBatches: 1, readStart }),
+      ApplicationsInvalidError,
+      /row 11 \(line 12\) applicantId: duplicate applicantId 1000/,
+    );
+    expect(reads).to.equal(0);
+    expect(fs.existsSync(path.join(dir, "runs"))).to.equal(false);
+    fs.writeFileSync(input, csv(10));
+    const { plan } = await open({ maxBatches: 5, readStart });
+    expect(plan.batches.map((b) => b.applications.length)).to.deep.equal([4, 4, 2]);
+    expect(plan).to.include({ maxBatches: 5, rowsLeft: 0 });
+    expect(events[0]).to.include({ type: "run-created", applications: 10, maxBatches: 5, rowsLeft: 0 });
   });
 });

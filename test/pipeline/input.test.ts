@@ -11,6 +11,10 @@ import {
 } from "../../src/pipeline";
 
 const opts = { scoreBits: 32, source: "apps.csv" };
+/** Salts given in a file must be at least 2^128 (uniformly random field elements are). */
+const S1 = R - 5n;
+const S2 = 2n ** 128n;
+const S3 = 0x2f0e4d5c6b7a89980706f5e4d3c2b1a0c0ffee01n;
 /** The tail of every "not an integer" message: what is accepted. */
 const ACCEPTED = "write decimal digits (42) or 0x-hex (0x2a), with no sign, point or exponent";
 
@@ -45,11 +49,15 @@ function issues(text: string, format: "csv" | "json" = "csv"): RowIssue[] {
 
 describe("pipeline input", () => {
   it("parses CSV with and without salts (decimal and 0x)", () => {
-    const apps = parseApplications("applicantId,score,salt\n1,700,5\n0x2,650,\n3, 4294967295 ,0x10\n", "csv", opts);
+    const apps = parseApplications(
+      `applicantId,score,salt\n1,700,${S1}\n0x2,650,\n3, 4294967295 ,0x${S3.toString(16)}\n`,
+      "csv",
+      opts,
+    );
     expect(apps).to.deep.equal([
-      { row: 1, applicantId: 1n, score: 700n, salt: 5n },
+      { row: 1, applicantId: 1n, score: 700n, salt: S1 },
       { row: 2, applicantId: 2n, score: 650n, salt: undefined },
-      { row: 3, applicantId: 3n, score: 4294967295n, salt: 16n },
+      { row: 3, applicantId: 3n, score: 4294967295n, salt: S3 },
     ]);
   });
 
@@ -57,14 +65,14 @@ describe("pipeline input", () => {
     const apps = parseApplications(
       JSON.stringify([
         { applicantId: 7, score: "12" },
-        { applicantId: "8", score: 0, salt: "9" },
+        { applicantId: "8", score: 0, salt: String(S2) },
       ]),
       "json",
       opts,
     );
     expect(apps.map((a) => [a.applicantId, a.score, a.salt])).to.deep.equal([
       [7n, 12n, undefined],
-      [8n, 0n, 9n],
+      [8n, 0n, S2],
     ]);
   });
 
@@ -129,13 +137,69 @@ describe("pipeline input", () => {
   });
 
   it("draws missing salts from the CSPRNG below r and keeps given ones", () => {
-    const apps = assignSalts(parseApplications("applicantId,score,salt\n1,2,\n3,4,99\n", "csv", opts));
-    expect(apps[1]).to.deep.equal({ applicantId: 3n, score: 4n, salt: 99n, saltGenerated: false });
+    const apps = assignSalts(parseApplications(`applicantId,score,salt\n1,2,\n3,4,${S1}\n`, "csv", opts));
+    expect(apps[1]).to.deep.equal({ applicantId: 3n, score: 4n, salt: S1, saltGenerated: false });
     expect(apps[0].saltGenerated).to.equal(true);
     expect(apps[0].salt < R).to.equal(true);
     const draws = new Set(Array.from({ length: 50 }, () => randomFieldElement()));
     expect(draws.size).to.equal(50);
     for (const d of draws) expect(d >= 0n && d < R).to.equal(true);
+  });
+
+  it("refuses applicantId 0 (empty slots) and any given salt below 2^128, in CSV and JSON", () => {
+    const ZERO_ID = "applicantId 0 is reserved for empty slots: use ids from 1";
+    const small = (salt: bigint | number) =>
+      `salt ${salt} is below 2^128: salts must be uniformly random field elements: omit them to have them drawn`;
+    const csv = [
+      "applicantId,score,salt",
+      "0,700,", //            row 1: id 0
+      "0x00,600,", //         row 2: id 0 in hex (not also reported as a duplicate)
+      "3,600,5", //           row 3: a counter as salt
+      `4,600,${S2 - 1n}`, //  row 4: 2^128 - 1, the largest refused salt
+      "5,600,0x0", //         row 5: salt 0
+      `0,1,7`, //             row 6: both problems
+      `7,600,${S2}`, //       row 7: ok, 2^128 is the smallest accepted salt
+      `8,600,${R - 1n}`, //   row 8: ok
+      "9,600,", //            row 9: ok, drawn
+    ].join("\n");
+    expect(message(csv)).to.equal(
+      "apps.csv: 6 invalid row(s); nothing was proven or sent. Fix them and run again:\n" +
+        [
+          `row 1 (line 2) applicantId: ${ZERO_ID}`,
+          `row 2 (line 3) applicantId: ${ZERO_ID}`,
+          `row 3 (line 4) salt: ${small(5)}`,
+          `row 4 (line 5) salt: ${small(S2 - 1n)}`,
+          `row 5 (line 6) salt: ${small(0)}`,
+          `row 6 (line 7) applicantId: ${ZERO_ID}`,
+          `row 6 (line 7) salt: ${small(7)}`,
+        ]
+          .map((l) => "  " + l)
+          .join("\n"),
+    );
+    expect(
+      parseApplications(`applicantId,score,salt\n7,600,${S2}\n8,600,${R - 1n}\n9,600,\n`, "csv", opts),
+    ).to.deep.equal([
+      { row: 1, applicantId: 7n, score: 600n, salt: S2 },
+      { row: 2, applicantId: 8n, score: 600n, salt: R - 1n },
+      { row: 3, applicantId: 9n, score: 600n, salt: undefined },
+    ]);
+    // JSON: a number salt is always too small (safe integers are below 2^53); strings are read as in CSV.
+    expect(
+      lines(
+        '[{"applicantId": 0, "score": 1}, {"applicantId": "0", "score": 1}, {"applicantId": 3, "score": 1, "salt": 42},' +
+          ' {"applicantId": 4, "score": 1, "salt": "0x10"}, {"applicantId": 5, "score": 1, "salt": "0x' +
+          S3.toString(16) +
+          '"}]',
+        "json",
+      ),
+    ).to.deep.equal([
+      `row 1 applicantId: ${ZERO_ID}`,
+      `row 2 applicantId: ${ZERO_ID}`,
+      `row 3 salt: ${small(42)}`,
+      `row 4 salt: ${small(16)}`,
+    ]);
+    // Drawn salts are uniform below r: one below 2^128 has probability about 2^-126.
+    for (let i = 0; i < 20; i++) expect(randomFieldElement() >= S2).to.equal(true);
   });
 
   it('rejects "-0" and every other sign or non-canonical form, saying what is accepted', () => {
@@ -149,7 +213,7 @@ describe("pipeline input", () => {
       "6,0X10,", // row 6: only a lower-case 0x prefix, as before
       "7,0x,", // row 7
       "8,1 000,", // row 8
-      "009,0x0A,0x00ff", // row 9: ok (leading zeros are still decimal digits; hex digits in any case)
+      `009,0x0A,0x00FF${"ab".repeat(16)}`, // row 9: ok (leading zeros are still decimal digits; hex digits in any case)
     ].join("\n");
     expect(lines(csv)).to.deep.equal([
       `row 1 (line 2) applicantId: applicantId must be a non-negative integer, got "-0": ${ACCEPTED}`,
@@ -161,9 +225,9 @@ describe("pipeline input", () => {
       `row 7 (line 8) score: score must be a non-negative integer, got "0x": ${ACCEPTED}`,
       `row 8 (line 9) score: score must be a non-negative integer, got "1 000": ${ACCEPTED}`,
     ]);
-    expect(parseApplications("applicantId,score,salt\n009,0x0A,0x00ff\n", "csv", opts)).to.deep.equal([
-      { row: 1, applicantId: 9n, score: 10n, salt: 255n },
-    ]);
+    expect(parseApplications(`applicantId,score,salt\n009,0x0A,0x00FF${"ab".repeat(16)}\n`, "csv", opts)).to.deep.equal(
+      [{ row: 1, applicantId: 9n, score: 10n, salt: BigInt(`0xff${"ab".repeat(16)}`) }],
+    );
     // JSON: -0 and negative numbers are signs too (JSON.parse keeps -0 apart from 0).
     expect(
       lines(
@@ -183,22 +247,18 @@ describe("pipeline input", () => {
       ' {"applicantId": 2, "score": 1.5},' + //               row 2
       ' {"applicantId": 3, "score": 1, "salt": 21888242871839275222246405745257275088548364400416034343698204186575808495616},' + // row 3
       ' {"applicantId": 4, "score": 1e400},' + //             row 4: Infinity
-      ' {"applicantId": 9007199254740991, "score": 5, "salt": "9007199254740993"}]'; // row 5: ok
+      ` {"applicantId": 9007199254740991, "score": 5, "salt": "${S1}"}]`; // row 5: ok
     expect(lines(json, "json")).to.deep.equal([
       "row 1 applicantId: applicantId is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
         'by JSON.parse (to 9007199254740992): write big numbers as strings, e.g. "applicantId": "9007199254740993"',
       `row 2 score: score must be a non-negative integer, got 1.5: ${ACCEPTED}`,
       "row 3 salt: salt is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
-        'by JSON.parse (to 2.1888242871839275e+76): write big numbers as strings, e.g. "salt": "9007199254740993"',
+        "by JSON.parse (to 2.1888242871839275e+76): write salts as strings (decimal or 0x-hex), or omit them to have them drawn",
       "row 4 score: score is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded " +
         'by JSON.parse (to Infinity): write big numbers as strings, e.g. "score": "9007199254740993"',
     ]);
-    const ok = parseApplications(
-      '[{"applicantId": 9007199254740991, "score": 5, "salt": "9007199254740993"}]',
-      "json",
-      opts,
-    );
-    expect(ok).to.deep.equal([{ row: 1, applicantId: 9007199254740991n, score: 5n, salt: 9007199254740993n }]);
+    const ok = parseApplications(`[{"applicantId": 9007199254740991, "score": 5, "salt": "${S1}"}]`, "json", opts);
+    expect(ok).to.deep.equal([{ row: 1, applicantId: 9007199254740991n, score: 5n, salt: S1 }]);
   });
 
   it("cuts every echoed bad value to 80 characters, ending with an ellipsis", () => {
@@ -229,8 +289,8 @@ describe("pipeline input", () => {
   });
 
   it("matches CSV header names in any letter case and names an unknown or duplicate header", () => {
-    expect(parseApplications("ApplicantID,SCORE,Salt\n1,700,5\n2,650,\n", "csv", opts)).to.deep.equal([
-      { row: 1, applicantId: 1n, score: 700n, salt: 5n },
+    expect(parseApplications(`ApplicantID,SCORE,Salt\n1,700,${S2}\n2,650,\n`, "csv", opts)).to.deep.equal([
+      { row: 1, applicantId: 1n, score: 700n, salt: S2 },
       { row: 2, applicantId: 2n, score: 650n, salt: undefined },
     ]);
     expect(message("ApplicantID,Score,Notes\n1,700,a\n2,x,b\n")).to.equal(

@@ -70,12 +70,14 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
   const concurrency = options.concurrency ?? defaultConcurrency();
   const todo: PoolJob[] = [];
   let reused = 0;
+  // Read once (not once per reused batch: that is quadratic in the run's size on every resume).
+  const manifest = store.readManifest();
   for (const b of plan.batches) {
     const stored = store.loadBatch(b);
     if (stored && (options.keyId === undefined || stored.keyId === options.keyId)) {
       reused++;
       emit({ type: "batch-reused", index: b.index });
-      const entry = store.readManifest().batches[b.index];
+      const entry = manifest.batches[b.index];
       if (entry.status === "planned")
         store.updateBatch(b.index, { status: "proved", proofFile: relative(store, b.index) });
       continue;

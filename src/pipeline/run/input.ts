@@ -4,6 +4,9 @@
  * also use safe non-negative integer numbers). Every row is validated and EVERY problem is reported
  * with its row number; when any row is bad nothing is returned (ApplicationsInvalidError), so
  * nothing is proven or sent. Missing salts are drawn from a cryptographic RNG by `assignSalts`.
+ * applicantId 0 is refused (inactive tape slots hold zeros), and so is a given salt below 2^128: a
+ * uniformly random field element is that small with probability about 2^-126, so such a salt was
+ * chosen by hand (a counter, a seed) and would not hide the score.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -18,6 +21,9 @@ type Field = (typeof FIELDS)[number];
 
 /** Echoed input values are cut to this many characters (the last one being the ellipsis). */
 const ECHO_MAX = 80;
+
+/** A salt given in the file must be at least this big (see the file header). */
+export const MIN_GIVEN_SALT = 1n << 128n;
 
 /** A validated application; salt is undefined when the file gave none. */
 export interface ApplicationInput {
@@ -83,7 +89,18 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
     const salt = isBlank(raw.values.salt) ? undefined : integer("salt", raw.values.salt, report);
     let ok = id !== undefined && score !== undefined && (isBlank(raw.values.salt) || salt !== undefined);
     if (id !== undefined) ok = inField("applicantId", id, report) && ok;
+    if (id === 0n) {
+      report("applicantId", "applicantId 0 is reserved for empty slots: use ids from 1");
+      ok = false;
+    }
     if (salt !== undefined) ok = inField("salt", salt, report) && ok;
+    if (salt !== undefined && salt < MIN_GIVEN_SALT) {
+      report(
+        "salt",
+        `salt ${clip(String(salt))} is below 2^128: salts must be uniformly random field elements: omit them to have them drawn`,
+      );
+      ok = false;
+    }
     if (score !== undefined && score >= maxScore) {
       report(
         "score",
@@ -91,7 +108,7 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
       );
       ok = false;
     }
-    if (id !== undefined && id < SNARK_SCALAR_FIELD) {
+    if (id !== undefined && id > 0n && id < SNARK_SCALAR_FIELD) {
       const first = seen.get(id);
       if (first !== undefined) {
         report("applicantId", `duplicate applicantId ${id} (first seen at row ${first})`);
@@ -161,7 +178,10 @@ function integer(field: Field, v: unknown, report: (field: string, reason: strin
       report(
         field,
         `${field} is a JSON number above Number.MAX_SAFE_INTEGER (2^53 - 1), already rounded by JSON.parse ` +
-          `(to ${clip(String(v))}): write big numbers as strings, e.g. "${field}": "9007199254740993"`,
+          `(to ${clip(String(v))}): ` +
+          (field === "salt"
+            ? `write salts as strings (decimal or 0x-hex), or omit them to have them drawn`
+            : `write big numbers as strings, e.g. "${field}": "9007199254740993"`),
       );
       return undefined;
     }

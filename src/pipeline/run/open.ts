@@ -3,15 +3,21 @@
  * missing salts, reads the anchor's state, plans every batch and writes plan + receipts + manifest.
  * An existing run (same input file, chain, anchor, policy) is loaded as it was planned, so a resumed
  * run proves and submits exactly the same batches with the same salts.
+ *
+ * With maxBatches (--max-batches N) only the file's first N * batchSize rows are planned; the whole
+ * file is still validated first. N is not part of the run id: the run of a file is opened only with
+ * the N it was planned with (RunMismatchError otherwise), since a run with another N would plan the
+ * same first rows again and attest those applications a second time.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { UsageError } from "../../errors";
 import { RunMismatchError } from "../errors";
-import { assignSalts, readApplications } from "./input";
-import { planRun } from "./plan";
+import { assignSalts, readApplications, type ApplicationInput } from "./input";
+import { finalRoot, planRun } from "./plan";
 import { RunStore } from "./store";
-import type { EventSink } from "../events";
+import type { EventSink, PipelineEvent } from "../events";
 import type { AnchorState, PolicyModel, RunContext, RunPlan, StateModel } from "../types";
 
 export interface OpenRunOptions {
@@ -26,6 +32,15 @@ export interface OpenRunOptions {
   runId?: string;
   /** Plan a new run even if one exists for this input (e.g. after the chain diverged). */
   newRun?: boolean;
+  /**
+   * Plan only the file's first maxBatches * batchSize rows (default: the whole file). An existing
+   * run is loaded only when it was planned with the same value (undefined = the whole file).
+   */
+  maxBatches?: number;
+  /** Load an existing run whatever maxBatches it was planned with (anchor:submit never plans). */
+  anyMaxBatches?: boolean;
+  /** The rows of `input`, already validated by readApplications (saves reading the file twice). */
+  validated?: readonly ApplicationInput[];
   random?: () => bigint;
   onEvent?: EventSink;
 }
@@ -52,6 +67,7 @@ export function defaultRunId(inputFile: string, fileSha256: string, ctx: RunCont
 
 export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   const emit: EventSink = o.onEvent ?? (() => {});
+  checkMaxBatches(o.maxBatches);
   const bytes = fs.readFileSync(o.input);
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
   let runId = o.runId ?? defaultRunId(o.input, sha256, o.context);
@@ -61,23 +77,20 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   if (store.exists() && !o.newRun) {
     const plan = store.loadPlan();
     checkSameRun(plan, sha256, o.context, store.dir);
-    emit({
-      type: "run-loaded",
-      runId,
-      dir: store.dir,
-      batches: plan.batches.length,
-      applications: countApps(plan),
-      startNonce: plan.startNonce.toString(),
-    });
+    if (!o.anyMaxBatches) checkSameLimit(plan, o.maxBatches, store.dir);
+    emit(runLoadedEvent(plan, store.dir));
     return { plan, store, created: false };
   }
   if (store.exists()) throw new RunMismatchError(`run folder ${store.dir} already exists; choose another --run id`);
   // Validation happens before anything else: a bad file plans, proves and sends nothing.
-  const inputs = readApplications(o.input, { scoreBits: o.policy.scoreBits });
-  const applications = assignSalts(inputs, o.random);
+  // The whole file is validated (a bad row anywhere plans nothing); only the planned rows get salts.
+  const inputs = o.validated ?? readApplications(o.input, { scoreBits: o.policy.scoreBits });
+  const rows = o.maxBatches === undefined ? inputs.length : Math.min(inputs.length, o.maxBatches * o.context.batchSize);
+  const applications = assignSalts(inputs.slice(0, rows), o.random);
+  const limit = o.maxBatches === undefined ? undefined : { maxBatches: o.maxBatches, rowsLeft: inputs.length - rows };
   const start = await o.readStart();
   const plan = planRun(
-    { runId, source: { file: path.resolve(o.input), sha256 }, context: o.context, start, applications },
+    { runId, source: { file: path.resolve(o.input), sha256 }, context: o.context, start, applications, limit },
     o.policy,
     o.state,
   );
@@ -90,12 +103,69 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
     applications: applications.length,
     startNonce: start.nonce.toString(),
     generatedSalts: applications.filter((a) => a.saltGenerated).length,
+    maxBatches: o.maxBatches ?? null,
+    rowsLeft: inputs.length - rows,
   });
   return { plan, store, created: true };
 }
 
-function countApps(plan: RunPlan): number {
-  return plan.batches.reduce((n, b) => n + b.applications.length, 0);
+/** --max-batches must be a whole number of at least 1 (undefined: the whole file). */
+export function checkMaxBatches(n: number | undefined): void {
+  if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1))
+    throw new UsageError(`--max-batches must be at least 1, got ${n}`);
+}
+
+/** The run-loaded event of a plan (an existing run opened by input file or by run id). */
+export function runLoadedEvent(plan: RunPlan, dir: string): PipelineEvent {
+  return {
+    type: "run-loaded",
+    runId: plan.runId,
+    dir,
+    batches: plan.batches.length,
+    applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
+    startNonce: plan.startNonce.toString(),
+    maxBatches: plan.maxBatches ?? null,
+    rowsLeft: plan.rowsLeft ?? 0,
+  };
+}
+
+/** The plan-ready event: what a planned run holds (anchor:prove --plan-only, the script API's plan()). */
+export function planReadyEvent(plan: RunPlan, store: RunStore, created: boolean): PipelineEvent {
+  const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
+  const last = plan.batches.at(-1);
+  return {
+    type: "plan-ready",
+    runId: plan.runId,
+    dir: store.dir,
+    created,
+    batches: plan.batches.length,
+    applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
+    rowsLeft: plan.rowsLeft ?? 0,
+    firstNonce: plan.startNonce.toString(),
+    lastNonce: (last?.nonce ?? plan.startNonce).toString(),
+    finalRoot: hex(finalRoot(plan)),
+    files: [store.planFile, store.receiptsFile, store.manifestFile].map((f) => path.basename(f)),
+  };
+}
+
+/**
+ * Throws RunMismatchError unless `plan` was planned with this --max-batches (undefined: the whole
+ * file). Never suggests --new-run: a new run of the same file plans its first rows again.
+ */
+export function checkSameLimit(plan: RunPlan, maxBatches: number | undefined, dir: string): void {
+  if (plan.maxBatches === maxBatches) return;
+  const planned = plan.batches.reduce((n, b) => n + b.applications.length, 0);
+  const was =
+    plan.maxBatches === undefined
+      ? `for the whole file (${planned} rows)`
+      : `with --max-batches ${plan.maxBatches} (the file's first ${planned} rows; ${plan.rowsLeft ?? 0} left for a later run)`;
+  const asked = maxBatches === undefined ? "for the whole file" : `with --max-batches ${maxBatches}`;
+  const again = plan.maxBatches === undefined ? "without --max-batches" : `with --max-batches ${plan.maxBatches}`;
+  throw new RunMismatchError(
+    `run ${plan.runId} in ${dir} was planned ${was}, not ${asked}: run it again ${again} to continue that run`,
+    "a new run of the same file (--new-run) would plan its first rows again and attest those applications a " +
+      "second time: put the rows left in a file of their own",
+  );
 }
 
 function checkSameRun(plan: RunPlan, sha256: string, ctx: RunContext, dir: string): void {

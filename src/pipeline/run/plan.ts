@@ -13,7 +13,10 @@ export interface PlanInput {
   source: { file: string; sha256: string };
   context: RunContext;
   start: { nonce: bigint; root: bigint };
+  /** The applications to plan (with --max-batches: only the file's first rows). */
   applications: readonly SaltedApplication[];
+  /** --max-batches and the rows of the file it left out (recorded in the plan). */
+  limit?: { maxBatches: number; rowsLeft: number };
 }
 
 export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel, now = new Date()): RunPlan {
@@ -52,6 +55,7 @@ export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel
     ...context,
     startNonce: input.start.nonce,
     startRoot: input.start.root,
+    ...(input.limit ? { maxBatches: input.limit.maxBatches, rowsLeft: input.limit.rowsLeft } : {}),
     batches,
   };
 }

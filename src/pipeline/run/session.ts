@@ -16,7 +16,7 @@ import { readAnchorState } from "../../anchor/contract";
 import type { EventSink } from "../events";
 import { readApplications } from "./input";
 import { anchorStateModel, policyModel } from "./models";
-import { checkRunTarget, defaultRunId, openRun } from "./open";
+import { checkMaxBatches, checkRunTarget, checkSameLimit, defaultRunId, openRun, runLoadedEvent } from "./open";
 import { RunStore } from "./store";
 import { resolveTarget } from "./target";
 import type { PolicyModel, RunContext, RunPlan } from "../types";
@@ -34,13 +34,20 @@ export interface RunSessionOptions {
   runsDir: string;
   /** Plan a new run even when one exists for this input. */
   newRun?: boolean;
-  /** Only an existing run (anchor:submit): never plan. */
+  /** Only an existing run (anchor:submit): never plan; the run is taken whatever --max-batches it had. */
   mustExist?: boolean;
+  /**
+   * Plan only the file's first maxBatches batches' worth of rows (default: the whole file). With an
+   * input, an existing run must have been planned with the same value; with `run` alone, only when given.
+   */
+  maxBatches?: number;
   onEvent?: EventSink;
 }
 
 export interface RunSession {
   plan: RunPlan;
+  /** True when this call planned the run; false when an existing one was loaded. */
+  created: boolean;
   store: RunStore;
   context: RunContext;
   policy: PolicyModel;
@@ -49,8 +56,11 @@ export interface RunSession {
 /** Validates the input (no chain access), resolves the target, and plans or loads the run. */
 export async function openRunSession(o: RunSessionOptions): Promise<RunSession> {
   const emit: EventSink = o.onEvent ?? (() => {});
+  checkMaxBatches(o.maxBatches);
   // A bad file is reported before anything else happens (no chain access, no run folder).
-  if (o.input) readApplications(o.input, { scoreBits: policyModel(o.deployment.profile).scoreBits });
+  const validated = o.input
+    ? readApplications(o.input, { scoreBits: policyModel(o.deployment.profile).scoreBits })
+    : undefined;
   const { context, policy } = await resolveTarget({
     deployment: o.deployment,
     provider: o.provider,
@@ -70,15 +80,9 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
       throw new UsageError(`no run ${o.run} in ${runsDir}`, "plan it with anchor:prove --input <file>");
     const plan = store.loadPlan();
     checkRunTarget(plan, context, store.dir);
-    emit({
-      type: "run-loaded",
-      runId: plan.runId,
-      dir: store.dir,
-      batches: plan.batches.length,
-      applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
-      startNonce: plan.startNonce.toString(),
-    });
-    return { plan, store, context, policy };
+    if (o.maxBatches !== undefined && !o.mustExist) checkSameLimit(plan, o.maxBatches, store.dir);
+    emit(runLoadedEvent(plan, store.dir));
+    return { plan, store, created: false, context, policy };
   }
   if (o.mustExist) {
     const sha = crypto.createHash("sha256").update(fs.readFileSync(o.input)).digest("hex");
@@ -103,7 +107,10 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
     runsDir,
     runId: o.run || undefined,
     newRun: o.newRun,
+    maxBatches: o.maxBatches,
+    anyMaxBatches: o.mustExist,
+    validated,
     onEvent: emit,
   });
-  return { plan: opened.plan, store: opened.store, context, policy };
+  return { plan: opened.plan, store: opened.store, created: opened.created, context, policy };
 }

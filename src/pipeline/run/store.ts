@@ -219,6 +219,7 @@ export function planFromJson(j: Json): RunPlan {
     scoreBits: j.scoreBits as number,
     startNonce: big(j.startNonce),
     startRoot: big(j.startRoot),
+    ...(typeof j.maxBatches === "number" ? { maxBatches: j.maxBatches, rowsLeft: (j.rowsLeft as number) ?? 0 } : {}),
     batches,
   };
 }
