@@ -18,7 +18,7 @@ describe("scripts/ examples against anvil (real proofs)", function () {
   let tmp: string;
   let env: Record<string, string>;
   const run = async (script: string, extra: Record<string, string> = {}) => {
-    const r = await runCli(["run", `scripts/${script}.ts`, "--network", "e2e"], { ...env, ...extra });
+    const r = await runCli(["run", "--no-compile", `scripts/${script}.ts`, "--network", "e2e"], { ...env, ...extra });
     expect(r.code, explain(r)).to.equal(0);
     return r.stdout;
   };
