@@ -189,6 +189,20 @@ describe("audit of the chain of trust (real proofs, test profile)", function () 
     ]);
   });
 
+  it("--to-block: reads history up to that block and compares the counters there", async function () {
+    const first = report.batches[0].blockNumber;
+    const upTo = await auditAnchor(anchorAddress, ethers.provider, {
+      fromBlock: deployBlock,
+      toBlock: first,
+      chunk: 2,
+    });
+    expect(upTo.toBlock).to.equal(first);
+    expect(upTo.totals).to.deep.equal({ batches: 1, decisions: 2, approved: 1, denied: 1 });
+    expect(upTo.state.nonce).to.equal(1n);
+    expect(by(upTo, "root-chain", "state roots").status).to.equal("pass");
+    expect(upTo.policies.map((p) => p.policyId)).to.deep.equal([1n]);
+  });
+
   it("passes the honest parts: generated verifiers, the loan guest, batch 0 re-verified, the root chain", function () {
     expect(by(report, "verifier-key", "zkVM verifier").status).to.equal("pass");
     expect(by(report, "verifier-key", "policy 1 verifier").status).to.equal("pass");
