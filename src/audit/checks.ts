@@ -28,42 +28,18 @@ export interface Check {
   evidence: Record<string, string>;
 }
 
-export const pass = (
-  check: CheckName,
-  subject: string,
-  reason: string,
-  evidence: Record<string, string> = {},
-): Check => ({
-  check,
-  subject,
-  status: "pass",
-  reason,
-  evidence,
-});
-export const fail = (
-  check: CheckName,
-  subject: string,
-  reason: string,
-  evidence: Record<string, string> = {},
-): Check => ({
-  check,
-  subject,
-  status: "fail",
-  reason,
-  evidence,
-});
-export const warn = (
-  check: CheckName,
-  subject: string,
-  reason: string,
-  evidence: Record<string, string> = {},
-): Check => ({
-  check,
-  subject,
-  status: "warn",
-  reason,
-  evidence,
-});
+const check =
+  (status: CheckStatus) =>
+  (name: CheckName, subject: string, reason: string, evidence: Record<string, string> = {}): Check => ({
+    check: name,
+    subject,
+    status,
+    reason,
+    evidence,
+  });
+export const pass = check("pass");
+export const fail = check("fail");
+export const warn = check("warn");
 
 /** "fail" if any check failed, else "warn" if any warned, else "pass". */
 export function verdictOf(checks: readonly Check[]): CheckStatus {
