@@ -1,6 +1,6 @@
 /** `npx hardhat anchor:attest`: anchor:prove then anchor:submit; the script API's attest(). */
 import { command, readProvider } from "./cli";
-import { runRequest, runTask, submitter, type ProveArgs, type SubmitArgs } from "./options";
+import { runRequest, runTask, submitFields, type ProveArgs, type SubmitArgs } from "./options";
 import { renderer } from "./render";
 
 runTask<ProveArgs & SubmitArgs>(
@@ -21,14 +21,9 @@ runTask<ProveArgs & SubmitArgs>(
     try {
       await attest({
         ...(await runRequest(hre, args)),
-        confirmations: args.confirmations,
-        retries: args.retries,
-        pendingTimeout: args.pendingTimeout,
-        maxFeeGwei: args.maxFeeGwei,
-        signer: await submitter(hre, provider),
+        ...(await submitFields(hre, args, provider)),
         concurrency: args.concurrency,
         maxBatches: args.maxBatches,
-        pollMs: hre.network.name === "hardhat" ? 10 : 500,
         onEvent: r.sink,
       });
     } finally {

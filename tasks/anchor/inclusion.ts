@@ -9,19 +9,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { InclusionArgs } from "../../src/audit/inclusion";
 import { UsageError } from "../../src/errors";
 import { command, readProvider } from "./cli";
 
-interface Args {
-  address?: string;
+interface Args extends InclusionArgs {
   deployment?: string;
-  receipts?: string;
-  applicant?: string;
-  commitment?: string;
-  decision?: string;
-  fromBlock?: string;
-  toBlock?: string;
-  chunk?: string;
   json: boolean;
 }
 

@@ -90,6 +90,22 @@ export async function runRequest(hre: HardhatRuntimeEnvironment, args: RunArgs) 
   };
 }
 
+/** The submission fields of a request: options as given, the sending account, a polling interval. */
+export async function submitFields(
+  hre: HardhatRuntimeEnvironment,
+  args: SubmitArgs,
+  provider: import("ethers").BrowserProvider,
+) {
+  return {
+    confirmations: args.confirmations,
+    retries: args.retries,
+    pendingTimeout: args.pendingTimeout,
+    maxFeeGwei: args.maxFeeGwei,
+    signer: await submitter(hre, provider),
+    pollMs: hre.network.name === "hardhat" ? 10 : 500,
+  };
+}
+
 /** The network's first account as a signer over the task's provider; a UsageError when it has none. */
 export async function submitter(hre: HardhatRuntimeEnvironment, provider: import("ethers").BrowserProvider) {
   const [account] = await hre.ethers.getSigners();

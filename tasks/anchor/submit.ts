@@ -1,6 +1,6 @@
 /** `npx hardhat anchor:submit`: submit a proven run in nonce order (idempotent, resumable); the API's submit(). */
 import { command, readProvider } from "./cli";
-import { runRequest, runTask, submitter, type SubmitArgs } from "./options";
+import { runRequest, runTask, submitFields, type SubmitArgs } from "./options";
 import { renderer } from "./render";
 
 runTask<SubmitArgs>(
@@ -20,12 +20,7 @@ runTask<SubmitArgs>(
     try {
       await submit({
         ...(await runRequest(hre, args)),
-        confirmations: args.confirmations,
-        retries: args.retries,
-        pendingTimeout: args.pendingTimeout,
-        maxFeeGwei: args.maxFeeGwei,
-        signer: await submitter(hre, provider),
-        pollMs: hre.network.name === "hardhat" ? 10 : 500,
+        ...(await submitFields(hre, args, provider)),
         onEvent: r.sink,
       });
     } finally {
