@@ -19,6 +19,7 @@ import { defaultConcurrency, proveRun, provingKeyId, type ProveSummary } from ".
 import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
 import { checkMaxBatches, planReadyEvent } from "./pipeline/run/open";
 import { submitRun, type SubmitSummary } from "./pipeline/submission/submit";
+import { proveAndSubmit } from "./pipeline/stream";
 import { readDeployment } from "./pipeline/run/target";
 
 /** One application as a script hands it over; a missing salt is drawn from the CSPRNG. */
@@ -40,6 +41,11 @@ export interface RunRequest {
   /** Folder of run folders (default "runs"). Private: scores and salts. */
   runsDir?: string;
   newRun?: boolean;
+  /**
+   * Leave out the rows already on the anchor (attested, or planned in an unfinished run) instead of
+   * refusing the file (AlreadyOnAnchorError): what a lender appending to a daily file wants.
+   */
+  skipAttested?: boolean;
   policyId?: bigint;
   onEvent?: EventSink;
 }
@@ -162,6 +168,7 @@ function sessionOptions(
     run: r.run,
     runsDir,
     newRun: r.newRun,
+    skipAttested: r.skipAttested,
     mustExist,
     maxBatches: mustExist ? undefined : r.maxBatches,
     onEvent: r.onEvent,
@@ -214,13 +221,36 @@ export async function submit(r: SubmitRequest, session?: RunSession): Promise<Su
   return { ...s, submission };
 }
 
-/** prove, then submit: applications in, attested batches out (resumable). */
+/**
+ * Plans (or loads) the run, then proves and submits at the same time: batch k is sent as soon as
+ * batches 0..k are proven and verified, while later batches are still proving (resumable).
+ */
 export async function attest(r: AttestRequest): Promise<AttestResult> {
-  submitOptions(r); // bad submit options stop the run before anything is proven
+  const o = submitOptions(r); // bad submit options stop the run before anything is proven
   planOptions(r);
-  const proved = await prove({ ...r, provider: providerOf(r.signer) });
-  const { submission } = await submit(r, proved);
-  return { ...proved, submission };
+  const provider = providerOf(r.signer);
+  const s = await openRunSession(sessionOptions(r, provider, false));
+  const client = new EthersAnchorClient(s.context.anchor, r.signer, provider);
+  const { proving, submission } = await proveAndSubmit(
+    s.plan,
+    s.store,
+    client,
+    {
+      concurrency: r.concurrency || defaultConcurrency(),
+      onEvent: r.onEvent,
+      keyId: provingKeyId(s.plan.profile),
+    },
+    {
+      confirmations: o.confirmations,
+      pendingTimeoutMs: o.pendingTimeoutMs,
+      maxFeePerGas: o.maxFeePerGas,
+      retry: { attempts: o.retries },
+      pollMs: r.pollMs ?? 500,
+      onEvent: r.onEvent,
+      afterAttested: r.afterAttested,
+    },
+  );
+  return { ...s, proving, submission };
 }
 
 export interface StatusReport {

@@ -112,11 +112,10 @@ export async function runDemo(
     fromBlock: deployment.contracts.stateAnchor.blockNumber,
   });
   const plan = proved.plan;
-  const decisions = plan.batches.reduce((n, b) => n + b.outcome.activeCount, 0);
-  const approved = plan.batches.reduce(
-    (n, b) => n + b.applications.filter((_a, i) => (b.outcome.decisionBits >> BigInt(i)) & 1n).length,
-    0,
-  );
+  const decisions = plan.batches.reduce((n, b) => n + b.activeCount, 0);
+  let approved = 0;
+  for (const { batch: b } of proved.store.readBatches())
+    approved += b.applications.filter((_a, i) => (b.outcome.decisionBits >> BigInt(i)) & 1n).length;
   const p = proved.proving;
   return {
     network: hre.network.name,

@@ -9,7 +9,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const rowsLeft = (maxBatches: number, left: number) =>
   `--max-batches ${maxBatches}: ${left} row(s) of the file left for a later run` +
-  (left > 0 ? " (not planned: put them in a file of their own)" : "");
+  (left > 0 ? " (not planned: once this run is attested, plan them with --new-run --skip-attested)" : "");
 
 export function describeEvent(e: PipelineEvent): string[] {
   const lines: string[] = [];
@@ -18,8 +18,12 @@ export function describeEvent(e: PipelineEvent): string[] {
       lines.push(
         `run ${e.runId}: planned ${e.applications} application(s) in ${e.batches} batch(es) from anchor nonce ${e.startNonce} (${e.generatedSalts} salt(s) drawn); folder ${e.dir}`,
       );
+      if (e.skippedAttested + e.skippedPlanned > 0)
+        lines.push(
+          `  --skip-attested: ${e.skippedAttested} row(s) already attested on this anchor and ${e.skippedPlanned} planned in an unfinished run were left out`,
+        );
       if (e.maxBatches !== null) lines.push(`  ${rowsLeft(e.maxBatches, e.rowsLeft)}`);
-      lines.push(`  receipts.csv and plan.json hold scores and salts: keep the run folder private`);
+      lines.push(`  receipts.csv and batches.jsonl hold scores and salts: keep the run folder private`);
       break;
     case "run-loaded":
       lines.push(
@@ -35,6 +39,10 @@ export function describeEvent(e: PipelineEvent): string[] {
       lines.push(
         `  ${e.files.join(", ")} ${e.created ? "written to" : "already in"} ${e.dir}; the same command without --plan-only proves this plan`,
       );
+      break;
+    case "plan-progress":
+      break; // the progress bar shows it
+    case "batch-awaiting-proof":
       break;
     case "prove-start":
       lines.push(`proving ${e.toProve} batch(es) with ${e.concurrency} worker(s); ${e.reused} already proven`);

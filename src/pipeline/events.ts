@@ -14,7 +14,11 @@ export type PipelineEvent =
       maxBatches: number | null;
       /** Rows of the file not planned (left for a later run by --max-batches). */
       rowsLeft: number;
+      /** --skip-attested: rows left out as already attested on the anchor / planned in an unfinished run. */
+      skippedAttested: number;
+      skippedPlanned: number;
     }
+  | { type: "plan-progress"; batches: number; applications: number; total: number }
   | {
       type: "run-loaded";
       runId: string;
@@ -50,6 +54,8 @@ export type PipelineEvent =
   | { type: "batch-proved"; index: number; ms: number; policyMs: number; zkvmMs: number }
   | { type: "prove-done"; proved: number; reused: number; ms: number }
   | { type: "submit-start"; total: number; anchorNonce: string }
+  /** Streaming (anchor:attest): the submitter waits for the proof of the next batch in nonce order. */
+  | { type: "batch-awaiting-proof"; index: number }
   | { type: "batch-already-attested"; index: number; nonce: string }
   | { type: "batch-pending"; index: number; nonce: string; txHash?: string }
   | { type: "batch-sent"; index: number; nonce: string; txHash: string; accountNonce: number }

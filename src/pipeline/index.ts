@@ -14,7 +14,9 @@ export {
   type InputFormat,
 } from "./run/input";
 export { planRun, expectedRootAt, finalRoot, expectedPolicySignals, expectedZkvmSignals } from "./run/plan";
-export { RunStore, type RunManifest, type ManifestBatch, type BatchStatus } from "./run/store";
+export { RunStore, PlanWriter, type RunManifest, type ManifestBatch, type BatchStatus } from "./run/store";
+export { Ledger, AlreadyOnAnchorError, type LedgerEntry, type KnownRow } from "./run/ledger";
+export { proveAndSubmit, ProofFeed, type StreamSummary } from "./stream";
 export { proveRun, defaultConcurrency, provingKeyId, type ProveOptions, type ProveSummary } from "./proving/prove";
 export { runPool, ProvingFailedError } from "./proving/pool";
 export { submitRun, attestCall, type SubmitOptions, type SubmitSummary } from "./submission/submit";

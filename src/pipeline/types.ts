@@ -59,8 +59,32 @@ export interface RunContext {
   scoreBits: number;
 }
 
-export interface RunPlan extends RunContext {
-  version: 1;
+/** A planned batch as plan.json lists it: what ordering and submission need, and where the rest is. */
+export interface BatchHead {
+  index: number;
+  nonce: bigint;
+  prevRoot: bigint;
+  newRoot: bigint;
+  fingerprint: string;
+  /** Applications in the batch. */
+  size: number;
+  activeCount: number;
+  /** Byte offset and length of the batch's line in batches.jsonl. */
+  offset: number;
+  length: number;
+}
+
+/** Rows of the input file a run did not plan because they were already on this anchor (--skip-attested). */
+export interface SkippedRows {
+  /** Already attested on the anchor (in the run named). */
+  attested: number;
+  /** Planned in another run that is not finished. */
+  planned: number;
+}
+
+/** A run's header: what it was planned for and from which anchor state. */
+export interface RunHeader extends RunContext {
+  version: 2;
   runId: string;
   createdAt: string;
   source: { file: string; sha256: string };
@@ -73,7 +97,15 @@ export interface RunPlan extends RunContext {
   maxBatches?: number;
   /** Rows of the file this run did not plan (0 without maxBatches): they are left for a later run. */
   rowsLeft?: number;
-  batches: PlannedBatch[];
+  /** With --skip-attested: how many of the file's rows were left out as already on the anchor. */
+  skipped?: SkippedRows;
+}
+
+/** A planned run: the header and one BatchHead per batch (the batches themselves are read from the store). */
+export interface RunPlan extends RunHeader {
+  /** Applications planned (all batches). */
+  applications: number;
+  batches: BatchHead[];
 }
 
 /** Work handed to a prover (IPC-safe: all numbers as decimal strings). */

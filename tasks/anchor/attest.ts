@@ -1,11 +1,11 @@
-/** `npx hardhat anchor:attest`: anchor:prove then anchor:submit; the script API's attest(). */
+/** `npx hardhat anchor:attest`: plan, then prove and submit at the same time (streaming); the script API's attest(). */
 import { command, readProvider } from "./cli";
 import { runRequest, runTask, submitFields, type ProveArgs, type SubmitArgs } from "./options";
 import { renderer } from "./render";
 
 runTask<ProveArgs & SubmitArgs>(
   "anchor:attest",
-  "anchor:prove then anchor:submit: applications in, attested batches out (resumable)",
+  "plans, proves and submits at once: batch k is sent as soon as batches 0..k are proven (resumable)",
   true,
   true,
 ).setAction((args, hre) =>
@@ -13,7 +13,7 @@ runTask<ProveArgs & SubmitArgs>(
     const { attest, planOptions, submitOptions } = await import("../../src/api");
     submitOptions(args); // bad submit arguments stop the run before anything is proven
     planOptions(args);
-    const r = renderer(args.json);
+    const r = renderer(args.json, undefined, true);
     const provider = await readProvider(hre, {
       attempts: args.retries,
       onRetry: (i) => r.sink({ type: "retry", ...i }),
@@ -24,6 +24,7 @@ runTask<ProveArgs & SubmitArgs>(
         ...(await submitFields(hre, args, provider)),
         concurrency: args.concurrency,
         maxBatches: args.maxBatches,
+        skipAttested: args.skipAttested,
         onEvent: r.sink,
       });
     } finally {

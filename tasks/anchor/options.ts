@@ -19,6 +19,9 @@ export interface RunArgs {
 export interface ProveArgs extends RunArgs {
   concurrency: number;
   maxBatches?: number;
+  skipAttested: boolean;
+  queue?: string;
+  queueName?: string;
 }
 export interface SubmitArgs extends RunArgs {
   confirmations: number;
@@ -50,6 +53,14 @@ export function runTask<T>(name: string, description: string, proving: boolean, 
       undefined,
       types.int,
     );
+    t.addFlag(
+      "skipAttested",
+      "leave out rows already attested on this anchor (or planned in an unfinished run) instead of refusing the file",
+    );
+    t.addOptionalParam(
+      "queue",
+      "prove through BullMQ on Redis (redis://[:password@]host:port; or set ZKLA_REDIS_PASSWORD): provers are anchor:worker processes on any machine",
+    ).addOptionalParam("queueName", "BullMQ queue name (the workers must use the same)", "zkla-proving");
   }
   if (submitting) {
     t.addOptionalParam("confirmations", "blocks to wait for after each attest transaction", 1, types.int)

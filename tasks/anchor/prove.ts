@@ -9,7 +9,7 @@ runTask<ProveArgs & { planOnly: boolean }>(
   true,
   false,
 )
-  .addFlag("planOnly", "stop after planning (plan.json, receipts.csv, manifest.json written); prove nothing")
+  .addFlag("planOnly", "stop after planning (plan.json, batches.jsonl, receipts.csv written); prove nothing")
   .setAction((args, hre) =>
     command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
       const { plan, planOptions, prove } = await import("../../src/api");
@@ -20,6 +20,7 @@ runTask<ProveArgs & { planOnly: boolean }>(
           ...(await runRequest(hre, args)),
           provider: await readProvider(hre, { attempts: 8, onRetry: (i) => r.sink({ type: "retry", ...i }) }),
           maxBatches: args.maxBatches,
+          skipAttested: args.skipAttested,
           onEvent: r.sink,
         };
         await (args.planOnly ? plan(request) : prove({ ...request, concurrency: args.concurrency }));

@@ -16,38 +16,56 @@ export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const toJson = (value: unknown, indent?: number) =>
   JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), indent);
 
-/** Renders pipeline events. Test hook: ZKLA_CRASH_AFTER=<event-type>:<n> SIGKILLs this process after the n-th such event. */
-export function renderer(json: boolean, write?: (line: string) => void) {
+/**
+ * Renders pipeline events; `streaming` (anchor:attest) keeps the bars up after proving ends, since
+ * submission goes on. Test hook: ZKLA_CRASH_AFTER=<event-type>:<n> SIGKILLs this process after the n-th such event. */
+export function renderer(json: boolean, write?: (line: string) => void, streaming = false) {
   const tty = !json && !write && process.stdout.isTTY === true;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const cliProgress = require("cli-progress") as typeof import("cli-progress");
   let multi: import("cli-progress").MultiBar | undefined;
-  let bar: import("cli-progress").SingleBar | undefined;
+  const bars: Partial<Record<"plan" | "prove" | "submit", import("cli-progress").SingleBar>> = {};
   const crash = /^([a-z-]+):(\d+)$/.exec(process.env.ZKLA_CRASH_AFTER ?? "");
   let crashCount = 0;
   const print = (line: string) => (multi ? multi.log(line + "\n") : (write ?? console.log)(line));
   const stop = () => {
     multi?.stop();
-    multi = bar = undefined;
+    multi = undefined;
+    for (const k of Object.keys(bars)) delete bars[k as keyof typeof bars];
   };
+  const bar = (kind: "plan" | "prove" | "submit", total: number, unit: string) => {
+    multi ??= new cliProgress.MultiBar(
+      {
+        format: "{step} |{bar}| {value}/{total} {unit} | {duration_formatted} elapsed | ETA {eta_formatted}",
+        hideCursor: true,
+        etaBuffer: 8,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bars[kind] ??= multi.create(total, 0, { step: kind.padEnd(7), unit });
+    return bars[kind]!;
+  };
+  // Without a terminal, planning reports every tenth of the way with an estimate of the time left.
+  const planStarted = Date.now();
+  let planTenths = 0;
   const sink = (e: PipelineEvent) => {
     if (json) console.log(toJson(e));
-    else if (bar && (e.type === "batch-proving" || e.type === "batch-proved")) {
-      if (e.type === "batch-proved") bar.increment();
-    } else {
-      if (e.type === "prove-done") stop();
-      for (const line of describeEvent(e)) print(line);
-      if (e.type === "prove-start" && tty && e.toProve > 0) {
-        multi = new cliProgress.MultiBar(
-          {
-            format: "proving |{bar}| {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted}",
-            hideCursor: true,
-            etaBuffer: 4,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar = multi.create(e.toProve, 0);
+    else if (e.type === "plan-progress") {
+      if (tty) bar("plan", e.total, "applications").update(e.applications);
+      else if (e.total > 0 && Math.floor((10 * e.applications) / e.total) > planTenths) {
+        planTenths = Math.floor((10 * e.applications) / e.total);
+        const elapsed = Date.now() - planStarted;
+        const eta = (elapsed / e.applications) * (e.total - e.applications);
+        print(`planning: ${e.applications}/${e.total} applications, ${secs(elapsed)} elapsed, ETA ${secs(eta)}`);
       }
+    } else if (bars.prove && (e.type === "batch-proving" || e.type === "batch-proved")) {
+      if (e.type === "batch-proved") bars.prove.increment();
+    } else {
+      if (bars.submit && (e.type === "batch-attested" || e.type === "batch-already-attested")) bars.submit.increment();
+      for (const line of describeEvent(e)) print(line);
+      if (tty && e.type === "prove-start" && e.toProve > 0) bar("prove", e.toProve, "batches");
+      if (tty && e.type === "submit-start" && e.total > 0) bar("submit", e.total, "batches");
+      if (e.type === "submit-done" || (e.type === "prove-done" && !bars.submit && !streaming)) stop();
     }
     if (crash && e.type === crash[1] && ++crashCount === Number(crash[2])) process.kill(process.pid, "SIGKILL");
   };

@@ -129,7 +129,7 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     expect(orphans, "no orphaned prover worker").to.deep.equal([]);
     expect(ofType(r, "run-created")).to.have.length(1);
     expect(ROWS).to.equal(5);
-    expect(plan().batches.map((b) => b.applications.length)).to.deep.equal([2, 2, 1]);
+    expect(plan().batches.map((b) => b.size)).to.deep.equal([2, 2, 1]);
     expect(stored(0)?.fingerprint).to.equal(plan().batches[0].fingerprint);
     expect(stored(1)).to.equal(undefined);
     expect(stored(2)).to.equal(undefined);
@@ -200,7 +200,7 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
       expect([a.prevRoot, a.newRoot, a.decisionBits]).to.deep.equal([
         p.batches[i].prevRoot,
         p.batches[i].newRoot,
-        p.batches[i].outcome.decisionBits,
+        store().readBatch(i).outcome.decisionBits,
       ]);
     });
     // No duplicate was ever sent: every attest transaction on the chain succeeded.

@@ -15,16 +15,21 @@ describe("pipeline events as text", () => {
         generatedSalts: 3,
         maxBatches: null,
         rowsLeft: 0,
+        skippedAttested: 0,
+        skippedPlanned: 0,
       }),
     ).to.deep.equal([
       "run r: planned 3 application(s) in 2 batch(es) from anchor nonce 0 (3 salt(s) drawn); folder /d",
-      "  receipts.csv and plan.json hold scores and salts: keep the run folder private",
+      "  receipts.csv and batches.jsonl hold scores and salts: keep the run folder private",
     ]);
     const limited = { runId: "r", dir: "/d", batches: 2, applications: 4, startNonce: "5", maxBatches: 2, rowsLeft: 7 };
-    expect(describeEvent({ type: "run-created", ...limited, generatedSalts: 4 })).to.deep.equal([
+    expect(
+      describeEvent({ type: "run-created", ...limited, generatedSalts: 4, skippedAttested: 2, skippedPlanned: 1 }),
+    ).to.deep.equal([
       "run r: planned 4 application(s) in 2 batch(es) from anchor nonce 5 (4 salt(s) drawn); folder /d",
-      "  --max-batches 2: 7 row(s) of the file left for a later run (not planned: put them in a file of their own)",
-      "  receipts.csv and plan.json hold scores and salts: keep the run folder private",
+      "  --skip-attested: 2 row(s) already attested on this anchor and 1 planned in an unfinished run were left out",
+      "  --max-batches 2: 7 row(s) of the file left for a later run (not planned: once this run is attested, plan them with --new-run --skip-attested)",
+      "  receipts.csv and batches.jsonl hold scores and salts: keep the run folder private",
     ]);
     expect(describeEvent({ type: "run-loaded", ...limited, rowsLeft: 0 })).to.deep.equal([
       "run r: resuming (2 batch(es), planned from anchor nonce 5); folder /d",

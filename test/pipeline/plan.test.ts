@@ -62,12 +62,14 @@ describe("plan() / anchor:prove --plan-only (in-process network, mock verifiers)
     const r = await plan(request({ maxBatches: 2 }, events));
     expect(r.created).to.equal(true);
     expect(r.plan).to.include({ startNonce: 0n, startRoot: genesis, maxBatches: 2, rowsLeft: 3 });
-    expect(r.plan.batches.map((b) => [b.nonce, b.applications.length])).to.deep.equal([
+    expect(r.plan.batches.map((b) => [b.nonce, b.size])).to.deep.equal([
       [0n, N],
       [1n, N],
     ]);
     expect(r.plan.batches[1].prevRoot).to.equal(r.plan.batches[0].newRoot);
-    expect(events.map((e) => e.type)).to.deep.equal(["run-created", "plan-ready"]);
+    expect(events.map((e) => e.type)).to.deep.equal(["plan-progress", "plan-progress", "run-created", "plan-ready"]);
+    expect(events[1]).to.deep.equal({ type: "plan-progress", batches: 2, applications: 2 * N, total: 2 * N });
+    events.splice(0, 2);
     expect(events[0]).to.include({ applications: 2 * N, generatedSalts: 2 * N, maxBatches: 2, rowsLeft: 3 });
     expect(events[1]).to.deep.equal({
       type: "plan-ready",
@@ -80,7 +82,7 @@ describe("plan() / anchor:prove --plan-only (in-process network, mock verifiers)
       firstNonce: "0",
       lastNonce: "1",
       finalRoot: hex(finalRoot(r.plan)),
-      files: ["plan.json", "receipts.csv", "manifest.json"],
+      files: ["plan.json", "batches.jsonl", "receipts.csv"],
     });
     // Salts, commitments and the chain of expected states are in the folder; no proof, nothing proved.
     const receipts = parse(fs.readFileSync(r.store.receiptsFile, "utf8"), { columns: true }) as Record<

@@ -42,10 +42,17 @@ function spawnWorker(): ChildProcess {
   return fork(WORKER, [], { execArgv, stdio: ["ignore", 2, 2, "ipc"], serialization: "json" });
 }
 
-export async function runPool(jobs: readonly PoolJob[], options: PoolOptions): Promise<void> {
-  if (jobs.length === 0) return;
-  const size = Math.max(1, Math.min(Math.floor(options.concurrency), jobs.length));
-  const queue = [...jobs];
+/** Runs `count` jobs taken from `jobs` one at a time as workers become free (a generator keeps memory flat). */
+export async function runPool(jobs: Iterable<PoolJob>, count: number, options: PoolOptions): Promise<void> {
+  if (count === 0) return;
+  const size = Math.max(1, Math.min(Math.floor(options.concurrency), count));
+  const source = jobs[Symbol.iterator]();
+  const queue = {
+    shift(): PoolJob | undefined {
+      const r = source.next();
+      return r.done ? undefined : r.value;
+    },
+  };
   const failures: { index: number; message: string }[] = [];
   const workers: ChildProcess[] = [];
 

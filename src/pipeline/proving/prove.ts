@@ -8,7 +8,7 @@ import { expectedPolicySignals, expectedZkvmSignals } from "../run/plan";
 import { runPool, type PoolJob } from "./pool";
 import type { RunStore } from "../run/store";
 import type { EventSink } from "../events";
-import type { BatchProofs, PlannedBatch, ProveJob, RunPlan, StoredBatch } from "../types";
+import type { BatchProofs, PlannedBatch, ProveJob, RunContext, RunPlan, StoredBatch } from "../types";
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { circuitPaths, type Profile } from "../../paths";
@@ -24,6 +24,19 @@ export interface ProveOptions {
    * stored proof made with other keys (the circuits were rebuilt) is proven again.
    */
   keyId?: string;
+  /** Called once per batch whose verified proof is in the store (reused or new): streaming submission waits on it. */
+  onStored?: (index: number) => void;
+  /** Checked before each new job is handed out: true stops scheduling (the submission failed). */
+  shouldStop?: () => boolean;
+  /**
+   * Another way to run the jobs than the in-process pool (e.g. the Redis queue,
+   * src/pipeline/proving/queue.ts); it must call onProved only with verified proofs.
+   */
+  runJobs?: (
+    jobs: Iterable<PoolJob>,
+    count: number,
+    hooks: { onStart: (index: number) => void; onProved: (index: number, proofs: BatchProofs, ms: number) => void },
+  ) => Promise<void>;
 }
 
 export interface ProveSummary {
@@ -45,7 +58,7 @@ export function defaultConcurrency(): number {
   return Math.max(1, os.cpus().length);
 }
 
-export function proveJob(plan: RunPlan, b: PlannedBatch): ProveJob {
+export function proveJob(plan: RunContext, b: PlannedBatch): ProveJob {
   return {
     index: b.index,
     fingerprint: b.fingerprint,
@@ -68,7 +81,7 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
   const emit: EventSink = options.onEvent ?? (() => {});
   const t0 = Date.now();
   const concurrency = options.concurrency ?? defaultConcurrency();
-  const todo: PoolJob[] = [];
+  const todo: number[] = [];
   let reused = 0;
   // Read once (not once per reused batch: that is quadratic in the run's size on every resume).
   const manifest = store.readManifest();
@@ -80,32 +93,46 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
       const entry = manifest.batches[b.index];
       if (entry.status === "planned")
         store.updateBatch(b.index, { status: "proved", proofFile: relative(store, b.index) });
+      options.onStored?.(b.index);
       continue;
     }
     if (fs.existsSync(store.batchFile(b.index))) emit({ type: "batch-stale", index: b.index });
-    todo.push({
-      job: proveJob(plan, b),
-      expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
-      expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
-    });
+    todo.push(b.index);
   }
   emit({ type: "prove-start", total: plan.batches.length, toProve: todo.length, reused, concurrency });
   let batchMs = 0;
-  await runPool(todo, {
-    concurrency,
-    proverModule: options.proverModule ?? require.resolve("./snark-prover"),
-    onStart: (index) => emit({ type: "batch-proving", index }),
-    onProved: (index, proofs, ms) => {
-      const b = plan.batches[index];
-      store.saveBatch({
-        ...storedBatch(plan, b, proofs, ms),
-        ...(options.keyId !== undefined ? { keyId: options.keyId } : {}),
-      });
-      store.updateBatch(index, { status: "proved", proofFile: relative(store, index) });
-      batchMs += ms;
-      emit({ type: "batch-proved", index, ms, policyMs: proofs.policyMs, zkvmMs: proofs.zkvmMs });
-    },
-  });
+  // Jobs are made one at a time as provers become free: memory holds the batches in flight, not the run.
+  function* jobs(): Generator<PoolJob> {
+    for (const index of todo) {
+      if (options.shouldStop?.()) return;
+      const b = store.readBatch(index);
+      yield {
+        job: proveJob(plan, b),
+        expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
+        expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
+      };
+    }
+  }
+  const onProved = (index: number, proofs: BatchProofs, ms: number) => {
+    const b = plan.batches[index];
+    store.saveBatch({
+      ...storedBatch(plan, store.readBatch(b.index), proofs, ms),
+      ...(options.keyId !== undefined ? { keyId: options.keyId } : {}),
+    });
+    store.updateBatch(index, { status: "proved", proofFile: relative(store, index) });
+    batchMs += ms;
+    emit({ type: "batch-proved", index, ms, policyMs: proofs.policyMs, zkvmMs: proofs.zkvmMs });
+    options.onStored?.(index);
+  };
+  const onStart = (index: number) => emit({ type: "batch-proving", index });
+  if (options.runJobs) await options.runJobs(jobs(), todo.length, { onStart, onProved });
+  else
+    await runPool(jobs(), todo.length, {
+      concurrency,
+      proverModule: options.proverModule ?? require.resolve("./snark-prover"),
+      onStart,
+      onProved,
+    });
   const ms = Date.now() - t0;
   emit({ type: "prove-done", proved: todo.length, reused, ms });
   return { proved: todo.length, reused, ms, batchMs };

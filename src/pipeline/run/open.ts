@@ -14,7 +14,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../errors";
 import { RunMismatchError } from "../errors";
-import { assignSalts, readApplications, type ApplicationInput } from "./input";
+import { randomFieldElement, readApplications, type ApplicationInput } from "./input";
+import { AlreadyOnAnchorError, Ledger } from "./ledger";
 import { finalRoot, planRun } from "./plan";
 import { RunStore } from "./store";
 import type { EventSink, PipelineEvent } from "../events";
@@ -37,6 +38,11 @@ export interface OpenRunOptions {
    * run is loaded only when it was planned with the same value (undefined = the whole file).
    */
   maxBatches?: number;
+  /**
+   * Rows already on the anchor (attested, or planned in an unfinished run; the per-anchor ledger,
+   * src/pipeline/run/ledger.ts) are left out instead of refusing the file (AlreadyOnAnchorError).
+   */
+  skipAttested?: boolean;
   /** Load an existing run whatever maxBatches it was planned with (anchor:submit never plans). */
   anyMaxBatches?: boolean;
   /** The rows of `input`, already validated by readApplications (saves reading the file twice). */
@@ -70,11 +76,13 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   checkMaxBatches(o.maxBatches);
   const bytes = fs.readFileSync(o.input);
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
-  let runId = o.runId ?? defaultRunId(o.input, sha256, o.context);
+  const defaultId = o.runId ?? defaultRunId(o.input, sha256, o.context);
+  let runId = defaultId;
   if (o.newRun && !o.runId)
     runId += "-" + new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
   const store = new RunStore(path.join(o.runsDir, runId));
   if (store.exists() && !o.newRun) {
+    checkNotAbandoned(o.runsDir, o.context, runId, store.dir);
     const plan = store.loadPlan();
     checkSameRun(plan, sha256, o.context, store.dir);
     if (!o.anyMaxBatches) checkSameLimit(plan, o.maxBatches, store.dir);
@@ -85,28 +93,102 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   // Validation happens before anything else: a bad file plans, proves and sends nothing.
   // The whole file is validated (a bad row anywhere plans nothing); only the planned rows get salts.
   const inputs = o.validated ?? readApplications(o.input, { scoreBits: o.policy.scoreBits });
-  const rows = o.maxBatches === undefined ? inputs.length : Math.min(inputs.length, o.maxBatches * o.context.batchSize);
-  const applications = assignSalts(inputs.slice(0, rows), o.random);
-  const limit = o.maxBatches === undefined ? undefined : { maxBatches: o.maxBatches, rowsLeft: inputs.length - rows };
+  const ledger = new Ledger(o.runsDir, o.context.chainId, o.context.anchor);
+  // --new-run gives up the earlier run of this file: its batches not attested yet are never sent.
+  const superseded = new RunStore(path.join(o.runsDir, defaultId));
+  if (o.newRun && !o.runId && superseded.exists()) ledger.abandon(defaultId);
+  const known = ledger.lookup(inputs.map((a) => a.applicantId));
+  if (known.size > 0 && !o.skipAttested) {
+    throw new AlreadyOnAnchorError(
+      o.input,
+      o.context.anchor,
+      inputs.filter((a) => known.has(a.applicantId)).map((a) => ({ row: a.row, ...known.get(a.applicantId)! })),
+    );
+  }
+  const fresh = known.size ? inputs.filter((a) => !known.has(a.applicantId)) : inputs;
+  const skipped = o.skipAttested
+    ? {
+        attested: [...known.values()].filter((k) => k.status === "attested").length,
+        planned: [...known.values()].filter((k) => k.status === "planned").length,
+      }
+    : undefined;
+  const rows = o.maxBatches === undefined ? fresh.length : Math.min(fresh.length, o.maxBatches * o.context.batchSize);
+  const limit = o.maxBatches === undefined ? undefined : { maxBatches: o.maxBatches, rowsLeft: fresh.length - rows };
   const start = await o.readStart();
-  const plan = planRun(
-    { runId, source: { file: path.resolve(o.input), sha256 }, context: o.context, start, applications, limit },
-    o.policy,
-    o.state,
-  );
-  store.create(plan, applications);
+  const random = o.random ?? randomFieldElement;
+  function* salted() {
+    for (let i = 0; i < rows; i++) {
+      const a = fresh[i];
+      yield {
+        applicantId: a.applicantId,
+        score: a.score,
+        salt: a.salt ?? random(),
+        saltGenerated: a.salt === undefined,
+      };
+    }
+  }
+  const planWriter = store.begin();
+  const ledgerWriter = ledger.planning(runId);
+  const every = Math.max(1, Math.floor(rows / o.context.batchSize / 100));
+  let plan: RunPlan;
+  try {
+    plan = planRun(
+      {
+        runId,
+        source: { file: path.resolve(o.input), sha256 },
+        context: o.context,
+        start,
+        applications: salted(),
+        limit,
+        skipped,
+        onBatch: (batches, applications) => {
+          if (batches % every === 0 || applications === rows)
+            emit({ type: "plan-progress", batches, applications, total: rows });
+        },
+      },
+      o.policy,
+      o.state,
+      {
+        add(batch, saltGenerated, policyId) {
+          planWriter.add(batch, saltGenerated, policyId);
+          ledgerWriter.add(
+            batch.index,
+            batch.applications.map((a) => a.applicantId),
+          );
+        },
+        commit(header) {
+          ledgerWriter.close(); // the ledger knows the run's ids before the run exists
+          return planWriter.commit(header);
+        },
+      },
+    );
+  } catch (err) {
+    planWriter.abort();
+    throw err;
+  }
   emit({
     type: "run-created",
     runId,
     dir: store.dir,
     batches: plan.batches.length,
-    applications: applications.length,
+    applications: plan.applications,
     startNonce: start.nonce.toString(),
-    generatedSalts: applications.filter((a) => a.saltGenerated).length,
+    generatedSalts: planWriter.count.generatedSalts,
     maxBatches: o.maxBatches ?? null,
-    rowsLeft: inputs.length - rows,
+    rowsLeft: fresh.length - rows,
+    skippedAttested: skipped?.attested ?? 0,
+    skippedPlanned: skipped?.planned ?? 0,
   });
   return { plan, store, created: true };
+}
+
+/** Refuses to continue a run that --new-run gave up (a later run may plan its unattested rows). */
+export function checkNotAbandoned(runsDir: string, ctx: RunContext, runId: string, dir: string): void {
+  if (new Ledger(runsDir, ctx.chainId, ctx.anchor).isAbandoned(runId))
+    throw new RunMismatchError(
+      `run ${runId} in ${dir} was given up by --new-run: its batches not attested then may be planned in a later run, so it is not continued`,
+      "continue the run that replaced it (see the runs folder), or plan the rows not attested yet with --skip-attested",
+    );
 }
 
 /** --max-batches must be a whole number of at least 1 (undefined: the whole file). */
@@ -122,7 +204,7 @@ export function runLoadedEvent(plan: RunPlan, dir: string): PipelineEvent {
     runId: plan.runId,
     dir,
     batches: plan.batches.length,
-    applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
+    applications: plan.applications,
     startNonce: plan.startNonce.toString(),
     maxBatches: plan.maxBatches ?? null,
     rowsLeft: plan.rowsLeft ?? 0,
@@ -139,12 +221,12 @@ export function planReadyEvent(plan: RunPlan, store: RunStore, created: boolean)
     dir: store.dir,
     created,
     batches: plan.batches.length,
-    applications: plan.batches.reduce((n, b) => n + b.applications.length, 0),
+    applications: plan.applications,
     rowsLeft: plan.rowsLeft ?? 0,
     firstNonce: plan.startNonce.toString(),
     lastNonce: (last?.nonce ?? plan.startNonce).toString(),
     finalRoot: hex(finalRoot(plan)),
-    files: [store.planFile, store.receiptsFile, store.manifestFile].map((f) => path.basename(f)),
+    files: [store.planFile, store.batchesFile, store.receiptsFile].map((f) => path.basename(f)),
   };
 }
 
@@ -154,7 +236,7 @@ export function planReadyEvent(plan: RunPlan, store: RunStore, created: boolean)
  */
 export function checkSameLimit(plan: RunPlan, maxBatches: number | undefined, dir: string): void {
   if (plan.maxBatches === maxBatches) return;
-  const planned = plan.batches.reduce((n, b) => n + b.applications.length, 0);
+  const planned = plan.applications;
   const was =
     plan.maxBatches === undefined
       ? `for the whole file (${planned} rows)`
@@ -163,8 +245,8 @@ export function checkSameLimit(plan: RunPlan, maxBatches: number | undefined, di
   const again = plan.maxBatches === undefined ? "without --max-batches" : `with --max-batches ${plan.maxBatches}`;
   throw new RunMismatchError(
     `run ${plan.runId} in ${dir} was planned ${was}, not ${asked}: run it again ${again} to continue that run`,
-    "a new run of the same file (--new-run) would plan its first rows again and attest those applications a " +
-      "second time: put the rows left in a file of their own",
+    "to plan the rows left once this run is attested, run the same file with --new-run --skip-attested " +
+      "(the rows already attested are left out)",
   );
 }
 

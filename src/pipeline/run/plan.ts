@@ -1,39 +1,60 @@
 /**
  * Planning: split applications into batches of the policy's batch size and compute, sequentially
  * and cheaply (reference TypeScript only), each batch's outcome and the chain of expected anchor
- * states (nonce, previous root, new root). Proving and submission both follow this plan.
+ * states (nonce, previous root, new root). Proving and submission both follow this plan. Batches are
+ * written to the run store as they are planned (src/pipeline/run/store.ts PlanWriter).
  */
 import crypto from "node:crypto";
 import type { Application } from "../../tape";
 import type { SaltedApplication } from "./input";
-import type { PlannedBatch, PolicyModel, RunContext, RunPlan, StateModel } from "../types";
+import type { PlannedBatch, PolicyModel, RunContext, RunHeader, RunPlan, SkippedRows, StateModel } from "../types";
+
+/** Where planned batches go (the run store's PlanWriter, possibly with the ledger). */
+export interface PlanSink {
+  add(batch: PlannedBatch, saltGenerated: readonly boolean[], policyId: bigint): void;
+  commit(header: RunHeader): RunPlan;
+}
 
 export interface PlanInput {
   runId: string;
   source: { file: string; sha256: string };
   context: RunContext;
   start: { nonce: bigint; root: bigint };
-  /** The applications to plan (with --max-batches: only the file's first rows). */
-  applications: readonly SaltedApplication[];
+  /** The applications to plan, in order (with --max-batches: only the file's first rows). */
+  applications: Iterable<SaltedApplication>;
   /** --max-batches and the rows of the file it left out (recorded in the plan). */
   limit?: { maxBatches: number; rowsLeft: number };
+  /** --skip-attested: rows of the file left out as already on the anchor (recorded in the plan). */
+  skipped?: SkippedRows;
+  /** Called after each planned batch (progress). */
+  onBatch?: (batches: number, applications: number) => void;
 }
 
-export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel, now = new Date()): RunPlan {
+/**
+ * Plans the run into `writer` batch by batch (one batch in memory at a time) and commits it.
+ * Returns the committed plan.
+ */
+export function planRun(
+  input: PlanInput,
+  policy: PolicyModel,
+  state: StateModel,
+  writer: PlanSink,
+  now = new Date(),
+): RunPlan {
   const { context } = input;
   if (policy.batchSize !== context.batchSize) {
     throw new Error(
       `batch size mismatch: the policy model has ${policy.batchSize}, the run context ${context.batchSize}`,
     );
   }
-  const batches: PlannedBatch[] = [];
   let prevRoot = input.start.root;
   let nonce = input.start.nonce;
-  for (let i = 0; i * context.batchSize < input.applications.length; i++) {
-    const applications: Application[] = input.applications
-      .slice(i * context.batchSize, (i + 1) * context.batchSize)
-      .map(({ applicantId, score, salt }) => ({ applicantId, score, salt }));
-    const outcome = policy.evaluate(applications, context.threshold);
+  let index = 0;
+  let applications = 0;
+  let pending: SaltedApplication[] = [];
+  const flush = () => {
+    const apps: Application[] = pending.map(({ applicantId, score, salt }) => ({ applicantId, score, salt }));
+    const outcome = policy.evaluate(apps, context.threshold);
     const newRoot = state.nextStateRoot({
       domain: context.domain,
       prevRoot,
@@ -42,13 +63,26 @@ export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel
       methodId: context.methodId,
       outcome,
     });
-    const batch = { index: i, nonce, prevRoot, newRoot, applications, outcome };
-    batches.push({ ...batch, fingerprint: fingerprint(context, batch) });
+    const batch = { index, nonce, prevRoot, newRoot, applications: apps, outcome };
+    writer.add(
+      { ...batch, fingerprint: fingerprint(context, batch) },
+      pending.map((a) => a.saltGenerated),
+      context.policyId,
+    );
+    applications += apps.length;
+    input.onBatch?.(index + 1, applications);
     prevRoot = newRoot;
     nonce += 1n;
+    index++;
+    pending = [];
+  };
+  for (const app of input.applications) {
+    pending.push(app);
+    if (pending.length === context.batchSize) flush();
   }
-  return {
-    version: 1,
+  if (pending.length) flush();
+  return writer.commit({
+    version: 2,
     runId: input.runId,
     createdAt: now.toISOString(),
     source: input.source,
@@ -56,8 +90,8 @@ export function planRun(input: PlanInput, policy: PolicyModel, state: StateModel
     startNonce: input.start.nonce,
     startRoot: input.start.root,
     ...(input.limit ? { maxBatches: input.limit.maxBatches, rowsLeft: input.limit.rowsLeft } : {}),
-    batches,
-  };
+    ...(input.skipped ? { skipped: input.skipped } : {}),
+  });
 }
 
 /** Root the anchor must hold before the batch with this nonce (or after the last batch). */

@@ -16,7 +16,15 @@ import { readAnchorState } from "../../anchor/contract";
 import type { EventSink } from "../events";
 import { readApplications } from "./input";
 import { anchorStateModel, policyModel } from "./models";
-import { checkMaxBatches, checkRunTarget, checkSameLimit, defaultRunId, openRun, runLoadedEvent } from "./open";
+import {
+  checkMaxBatches,
+  checkNotAbandoned,
+  checkRunTarget,
+  checkSameLimit,
+  defaultRunId,
+  openRun,
+  runLoadedEvent,
+} from "./open";
 import { RunStore } from "./store";
 import { resolveTarget } from "./target";
 import type { PolicyModel, RunContext, RunPlan } from "../types";
@@ -34,6 +42,8 @@ export interface RunSessionOptions {
   runsDir: string;
   /** Plan a new run even when one exists for this input. */
   newRun?: boolean;
+  /** Leave out rows already on the anchor instead of refusing the file (see openRun). */
+  skipAttested?: boolean;
   /** Only an existing run (anchor:submit): never plan; the run is taken whatever --max-batches it had. */
   mustExist?: boolean;
   /**
@@ -80,6 +90,7 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
       throw new UsageError(`no run ${o.run} in ${runsDir}`, "plan it with anchor:prove --input <file>");
     const plan = store.loadPlan();
     checkRunTarget(plan, context, store.dir);
+    checkNotAbandoned(runsDir, context, o.run, store.dir);
     if (o.maxBatches !== undefined && !o.mustExist) checkSameLimit(plan, o.maxBatches, store.dir);
     emit(runLoadedEvent(plan, store.dir));
     return { plan, store, created: false, context, policy };
@@ -107,6 +118,7 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
     runsDir,
     runId: o.run || undefined,
     newRun: o.newRun,
+    skipAttested: o.skipAttested,
     maxBatches: o.maxBatches,
     anyMaxBatches: o.mustExist,
     validated,

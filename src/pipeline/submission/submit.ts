@@ -22,7 +22,7 @@ import {
   RevertError,
   type AnchorClient,
   type AttestCall,
-  type PlannedBatch,
+  type BatchHead,
   type RunPlan,
   type StoredBatch,
   type TxFees,
@@ -42,6 +42,11 @@ export interface SubmitOptions {
   /** The most a replacement may pay per gas (wei, the fee cap or gas price); unbounded when absent. */
   maxFeePerGas?: bigint;
   onEvent?: EventSink;
+  /**
+   * Streaming (anchor:attest): resolves when batch `index`'s verified proof is in the store, rejects
+   * when it never will be (proving failed). Without it every proof must exist before anything is sent.
+   */
+  proofReady?: (index: number) => Promise<void>;
   /** Called after each batch is attested and recorded (the CLI's crash-test hook uses it). */
   afterAttested?: (index: number) => void | Promise<void>;
 }
@@ -70,6 +75,9 @@ export function attestCall(plan: RunPlan, stored: StoredBatch): AttestCall {
   };
 }
 
+/** How often receipts.csv is brought up to date during a long submission. */
+const RECEIPTS_SYNC_MS = 5 * 60_000;
+
 const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
 
 export async function submitRun(
@@ -86,126 +94,154 @@ export async function submitRun(
   const r = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, retry);
   const summary: SubmitSummary = { sent: 0, skipped: 0, gasUsed: 0n, decisionsSent: 0, finalNonce: 0n, finalRoot: 0n };
 
-  // Every proof must exist before anything is sent: a gap would stall the chain mid-run.
-  const proofs = plan.batches.map((b) => {
+  // Without a proof feed (anchor:submit) every proof must exist before anything is sent: a gap would
+  // stall the chain mid-run. With one (anchor:attest, streaming) batch k waits for its own proof only.
+  if (!options.proofReady) {
+    for (const b of plan.batches) {
+      if (!store.loadBatch(b))
+        throw new Error(
+          `batch ${b.index} (nonce ${b.nonce}) has no proof matching the plan in ${store.dir}; run anchor:prove first`,
+        );
+    }
+  }
+  const proofOf = async (b: BatchHead): Promise<StoredBatch> => {
+    if (options.proofReady) {
+      emit({ type: "batch-awaiting-proof", index: b.index });
+      await options.proofReady(b.index);
+    }
     const stored = store.loadBatch(b);
     if (!stored)
       throw new Error(
         `batch ${b.index} (nonce ${b.nonce}) has no proof matching the plan in ${store.dir}; run anchor:prove first`,
       );
     return stored;
-  });
-
-  const initial = await r("read anchor state", () => client.readState());
-  emit({ type: "submit-start", total: plan.batches.length, anchorNonce: initial.nonce.toString() });
-
-  const diverged = (nonce: bigint, root: bigint, why: string) =>
-    new ChainDivergedError(
-      `the anchor at ${client.address} is at nonce ${nonce} with root ${hex(root)}, but ${why}. ` +
-        `The chain diverged from run ${plan.runId}: nothing more was sent. Inspect it with anchor:status, then plan a new run (--new-run).`,
-    );
-
-  let i = 0;
-  let rounds = 0;
-  while (i < plan.batches.length) {
-    const b = plan.batches[i];
-    if (++rounds > plan.batches.length * 4 + retry.attempts * 4) {
-      throw new Error(
-        `submission is not making progress at batch ${i} (nonce ${b.nonce}); check the RPC endpoint and the account, then run again`,
-      );
-    }
-    const state = await r("read anchor state", () => client.readState());
-    if (state.nonce < plan.startNonce) {
-      throw diverged(state.nonce, state.root, `this run starts at nonce ${plan.startNonce}`);
-    }
-    const expected = expectedRootAt(plan, state.nonce);
-    if (expected === undefined) {
-      throw diverged(
-        state.nonce,
-        state.root,
-        `this run ends at nonce ${plan.startNonce + BigInt(plan.batches.length)} (another submitter?)`,
-      );
-    }
-    if (expected !== state.root) {
-      throw diverged(state.nonce, state.root, `the plan expects root ${hex(expected)} at that nonce`);
-    }
-    if (state.nonce > b.nonce) {
-      const m = store.readManifest().batches[i];
-      if (m.status !== "attested") {
-        // Attested, but not recorded (a stop between mining and recording): keep the transaction
-        // an earlier attempt sent when its receipt shows it succeeded (it carried this nonce).
-        const rec = m.txHash ? await r("get receipt", () => client.receipt(m.txHash!)) : null;
-        store.updateBatch(
-          i,
-          rec?.status === 1
-            ? { status: "attested", blockNumber: rec.blockNumber, gasUsed: rec.gasUsed.toString() }
-            : { status: "attested", txHash: undefined },
-        );
-        store.syncReceipts(plan);
-      }
-      emit({ type: "batch-already-attested", index: i, nonce: b.nonce.toString() });
-      summary.skipped++;
-      i++;
-      continue;
-    }
-    if (state.nonce < b.nonce) {
-      // The chain went back (reorg or revert): resume from the first batch it no longer has.
-      i = Number(state.nonce - plan.startNonce);
-      continue;
-    }
-    const receipt = await sendOrResume(b, proofs[i]);
-    if (receipt === "retry") continue;
-    const after = await r("read anchor state", () => client.readState());
-    if (after.nonce === b.nonce) continue; // rolled back before we looked: go round again
-    if (after.nonce < b.nonce + 1n || expectedRootAt(plan, after.nonce) !== after.root) {
-      throw diverged(
-        after.nonce,
-        after.root,
-        `after batch ${i} the plan expects nonce ${b.nonce + 1n} with root ${hex(b.newRoot)}`,
-      );
-    }
-    store.updateBatch(i, {
-      status: "attested",
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed.toString(),
-    });
-    store.syncReceipts(plan); // the receipts rows of this batch get its transaction hash
-    emit({
-      type: "batch-attested",
-      index: i,
-      nonce: b.nonce.toString(),
-      txHash: receipt.hash,
-      gasUsed: receipt.gasUsed.toString(),
-      blockNumber: receipt.blockNumber,
-      decisions: b.outcome.activeCount,
-    });
-    summary.sent++;
-    summary.gasUsed += receipt.gasUsed;
-    summary.decisionsSent += b.outcome.activeCount;
-    await options.afterAttested?.(i);
-    i++;
+  };
+  // receipts.csv gets the attested batches' transaction hashes every few minutes and when submission
+  // ends (the journal is the live record; rewriting the file per batch would be quadratic).
+  let receiptsSyncedAt = Date.now();
+  const syncReceiptsNow = () => {
+    store.syncReceipts();
+    receiptsSyncedAt = Date.now();
+  };
+  const syncReceiptsSometimes = () => {
+    if (Date.now() - receiptsSyncedAt > RECEIPTS_SYNC_MS) syncReceiptsNow();
+  };
+  try {
+    return await submitInOrder();
+  } finally {
+    syncReceiptsNow(); // also fills rows a run stopped before recording
   }
-  store.syncReceipts(plan); // also fills rows a run stopped before recording (and upgrades old receipts files)
-  const last = await r("read anchor state", () => client.readState());
-  summary.finalNonce = last.nonce;
-  summary.finalRoot = last.root;
-  if (last.root !== finalRoot(plan))
-    throw diverged(last.nonce, last.root, `the plan ends with root ${hex(finalRoot(plan))}`);
-  emit({
-    type: "submit-done",
-    sent: summary.sent,
-    skipped: summary.skipped,
-    finalNonce: last.nonce.toString(),
-    finalRoot: hex(last.root),
-  });
-  return summary;
+
+  async function submitInOrder(): Promise<SubmitSummary> {
+    const initial = await r("read anchor state", () => client.readState());
+    emit({ type: "submit-start", total: plan.batches.length, anchorNonce: initial.nonce.toString() });
+
+    const diverged = (nonce: bigint, root: bigint, why: string) =>
+      new ChainDivergedError(
+        `the anchor at ${client.address} is at nonce ${nonce} with root ${hex(root)}, but ${why}. ` +
+          `The chain diverged from run ${plan.runId}: nothing more was sent. Inspect it with anchor:status, then plan a new run (--new-run).`,
+      );
+
+    let i = 0;
+    let rounds = 0;
+    while (i < plan.batches.length) {
+      const b = plan.batches[i];
+      if (++rounds > plan.batches.length * 4 + retry.attempts * 4) {
+        throw new Error(
+          `submission is not making progress at batch ${i} (nonce ${b.nonce}); check the RPC endpoint and the account, then run again`,
+        );
+      }
+      const state = await r("read anchor state", () => client.readState());
+      if (state.nonce < plan.startNonce) {
+        throw diverged(state.nonce, state.root, `this run starts at nonce ${plan.startNonce}`);
+      }
+      const expected = expectedRootAt(plan, state.nonce);
+      if (expected === undefined) {
+        throw diverged(
+          state.nonce,
+          state.root,
+          `this run ends at nonce ${plan.startNonce + BigInt(plan.batches.length)} (another submitter?)`,
+        );
+      }
+      if (expected !== state.root) {
+        throw diverged(state.nonce, state.root, `the plan expects root ${hex(expected)} at that nonce`);
+      }
+      if (state.nonce > b.nonce) {
+        const m = store.readManifest().batches[i];
+        if (m.status !== "attested") {
+          // Attested, but not recorded (a stop between mining and recording): keep the transaction
+          // an earlier attempt sent when its receipt shows it succeeded (it carried this nonce).
+          const rec = m.txHash ? await r("get receipt", () => client.receipt(m.txHash!)) : null;
+          store.updateBatch(
+            i,
+            rec?.status === 1
+              ? { status: "attested", blockNumber: rec.blockNumber, gasUsed: rec.gasUsed.toString() }
+              : { status: "attested", txHash: undefined },
+          );
+        }
+        emit({ type: "batch-already-attested", index: i, nonce: b.nonce.toString() });
+        summary.skipped++;
+        i++;
+        continue;
+      }
+      if (state.nonce < b.nonce) {
+        // The chain went back (reorg or revert): resume from the first batch it no longer has.
+        i = Number(state.nonce - plan.startNonce);
+        continue;
+      }
+      const receipt = await sendOrResume(b, await proofOf(b));
+      if (receipt === "retry") continue;
+      const after = await r("read anchor state", () => client.readState());
+      if (after.nonce === b.nonce) continue; // rolled back before we looked: go round again
+      if (after.nonce < b.nonce + 1n || expectedRootAt(plan, after.nonce) !== after.root) {
+        throw diverged(
+          after.nonce,
+          after.root,
+          `after batch ${i} the plan expects nonce ${b.nonce + 1n} with root ${hex(b.newRoot)}`,
+        );
+      }
+      store.updateBatch(i, {
+        status: "attested",
+        txHash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        gasUsed: receipt.gasUsed.toString(),
+      });
+      emit({
+        type: "batch-attested",
+        index: i,
+        nonce: b.nonce.toString(),
+        txHash: receipt.hash,
+        gasUsed: receipt.gasUsed.toString(),
+        blockNumber: receipt.blockNumber,
+        decisions: b.activeCount,
+      });
+      summary.sent++;
+      summary.gasUsed += receipt.gasUsed;
+      summary.decisionsSent += b.activeCount;
+      syncReceiptsSometimes();
+      await options.afterAttested?.(i);
+      i++;
+    }
+    const last = await r("read anchor state", () => client.readState());
+    summary.finalNonce = last.nonce;
+    summary.finalRoot = last.root;
+    if (last.root !== finalRoot(plan))
+      throw diverged(last.nonce, last.root, `the plan ends with root ${hex(finalRoot(plan))}`);
+    emit({
+      type: "submit-done",
+      sent: summary.sent,
+      skipped: summary.skipped,
+      finalNonce: last.nonce.toString(),
+      finalRoot: hex(last.root),
+    });
+    return summary;
+  }
 
   /**
    * Gets batch b (whose nonce the anchor is at) mined: first a transaction an earlier attempt sent,
    * else a new one. Returns the confirmed receipt, or "retry" to re-read the chain first.
    */
-  async function sendOrResume(b: PlannedBatch, stored: StoredBatch): Promise<TxReceiptInfo | "retry"> {
+  async function sendOrResume(b: BatchHead, stored: StoredBatch): Promise<TxReceiptInfo | "retry"> {
     const call = attestCall(plan, stored);
     const entry = store.readManifest().batches[b.index];
     if (entry.status === "sent" && entry.accountNonce !== undefined) {
@@ -289,7 +325,7 @@ export async function submitRun(
 
   /** A transaction recorded as sent by an earlier attempt: wait for it, or say it must be sent again. */
   async function awaitEarlier(
-    b: PlannedBatch,
+    b: BatchHead,
     txHash: string | undefined,
     accountNonce: number,
   ): Promise<TxReceiptInfo | "retry" | "resend"> {
@@ -336,7 +372,7 @@ export async function submitRun(
   }
 }
 
-function asRevert(b: PlannedBatch, err: unknown): Error {
+function asRevert(b: BatchHead, err: unknown): Error {
   if (err instanceof RevertError)
     return new AnchorRevertError(b.index, err.revert.name, err.revert.args, err.revert.detail);
   return err as Error;
