@@ -43,7 +43,7 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
   const provedAt = new Map<number, string>();
 
   const store = (): RunStore => {
-    const dirs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
+    const dirs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => d !== "ledger") : [];
     expect(dirs, "exactly one run folder").to.have.length(1);
     return new RunStore(path.join(runsDir, dirs[0]));
   };
@@ -114,11 +114,11 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
   it("SIGKILL during proving: the finished proof is stored and nothing was sent", async () => {
     const marker = `ZKLA_E2E_MARK=${process.pid}-${Date.now()}`;
     const [key, value] = marker.split("=");
-    const r = await cli(
-      ["anchor:attest", "--input", CSV, "--concurrency", "1"],
-      { [key]: value },
-      (e) => e.type === "batch-proved",
-    );
+    // Killed by its own event sink right after the first proof is stored, before the submitter hears of it.
+    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "1"], {
+      [key]: value,
+      ZKLA_CRASH_AFTER: "batch-proved:1",
+    });
     expect(r.signal, explain(r)).to.equal("SIGKILL");
     // The prover worker that was busy with the next batch notices its parent is gone and exits.
     let orphans = processesWithEnv(marker);
@@ -137,20 +137,26 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     expect(await chainNonce()).to.equal(0n);
   });
 
-  it("resume: the finished proof is reused, the rest proven; killed right after the first submission", async () => {
-    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "2"], {
+  it("resume, streaming: the finished proof is reused and batch 0 attested while the others prove; killed then", async () => {
+    const r = await cli(["anchor:attest", "--input", CSV, "--concurrency", "1"], {
       ZKLA_CRASH_AFTER: "batch-attested:1",
     });
     expect(r.signal, explain(r)).to.equal("SIGKILL");
     expect(ofType(r, "run-loaded")).to.have.length(1);
     expect(indexes(r, "batch-reused")).to.deep.equal([0]);
-    expect(indexes(r, "batch-proved")).to.deep.equal([1, 2]);
     expect(indexes(r, "batch-attested")).to.deep.equal([0]);
+    // Streaming: batch 0 went out before the last batch was proven (one prover: 1, then 2).
+    expect(indexes(r, "batch-proved")).to.not.include(2);
     expect(stored(0)!.provedAt).to.equal(provedAt.get(0));
-    provedAt.set(1, stored(1)!.provedAt);
-    provedAt.set(2, stored(2)!.provedAt);
     expect(await chainNonce()).to.equal(1n);
     expect(BigInt(await anchor.stateRoot())).to.equal(plan().batches[0].newRoot);
+    // anchor:prove completes the proofs (reusing what is stored) and sends nothing.
+    const proved = await cli(["anchor:prove", "--input", CSV, "--concurrency", "2"]);
+    expect(proved.code, explain(proved)).to.equal(0);
+    expect([...indexes(proved, "batch-reused"), ...indexes(proved, "batch-proved")].sort()).to.deep.equal([0, 1, 2]);
+    expect(await chainNonce()).to.equal(1n);
+    provedAt.set(1, stored(1)!.provedAt);
+    provedAt.set(2, stored(2)!.provedAt);
   });
 
   it("resume the submission: batch 0 skipped, batch 1 sent, killed again (no proof regenerated)", async () => {
@@ -302,6 +308,33 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     });
     expect(down.code, explain(down)).to.equal(2);
     expect(down.stderr).to.match(/^error chain-unreadable: /);
+  });
+
+  it("a row appended after the file was attested: the file is refused with its attested rows (exit 1); --skip-attested attests only the new row", async () => {
+    const appended = path.join(os.tmpdir(), `zkla-e2e-appended-${process.pid}.csv`);
+    fs.writeFileSync(appended, fs.readFileSync(CSV, "utf8").trimEnd() + "\n9001,100,\n");
+    try {
+      const refused = await cli(["anchor:attest", "--input", appended]);
+      expect(refused.code, explain(refused)).to.equal(1);
+      const err = (
+        refused.events.find((e) => e.error) as {
+          error: { code: string; details: { rows: { row: number; applicantId: string; status: string }[] } };
+        }
+      ).error;
+      expect(err.code).to.equal("already-on-anchor");
+      expect(err.details.rows.map((r) => [r.row, r.applicantId, r.status])).to.deep.equal(
+        [1001, 1002, 1003, 1004, 1005].map((id, i) => [i + 1, String(id), "attested"]),
+      );
+      expect(refused.stderr).to.contain(`error already-on-anchor: ${ROWS} application(s) of ${appended}`);
+      const nonce = await chainNonce();
+      const r = await cli(["anchor:attest", "--input", appended, "--skip-attested"]);
+      expect(r.code, explain(r)).to.equal(0);
+      expect(ofType(r, "run-created")[0]).to.include({ applications: 1, skippedAttested: ROWS, skippedPlanned: 0 });
+      expect(indexes(r, "batch-attested")).to.deep.equal([0]);
+      expect(await chainNonce()).to.equal(nonce + 1n);
+    } finally {
+      fs.rmSync(appended, { force: true });
+    }
   });
 
   it("a policy admin registers a policy for an unknown program: anchor:status --strict flags it, the audit fails", async () => {

@@ -167,6 +167,36 @@ describe("streaming attest, run journal and ledger (fake prover, fake anchor)", 
     expect(reopened.readManifest().batches[3].status).to.equal("proved");
   });
 
+  it("a run folder of the first format (plan.json with every batch, manifest.json) is converted when opened", async () => {
+    const { plan, store } = await open();
+    const batches = [...store.readBatches()].map((x) => x.batch);
+    const { applications: _n, batches: _b, ...header } = JSON.parse(fs.readFileSync(store.planFile, "utf8"));
+    const big = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+    fs.writeFileSync(store.planFile, JSON.stringify({ ...header, version: 1, batches }, big));
+    const statuses = ["attested", "sent", "proved", "planned"];
+    const manifest = {
+      version: 1,
+      runId: plan.runId,
+      batches: batches.map((b, i) => ({
+        index: i,
+        nonce: String(b.nonce),
+        fingerprint: b.fingerprint,
+        status: statuses[i],
+        ...(i === 0 ? { txHash: "0x" + "ef".repeat(32), blockNumber: 9 } : {}),
+      })),
+    };
+    fs.writeFileSync(path.join(store.dir, "manifest.json"), JSON.stringify(manifest));
+    fs.rmSync(store.batchesFile);
+    fs.rmSync(store.journalFile, { force: true });
+    const converted = new RunStore(store.dir);
+    expect(converted.loadPlan().batches).to.deep.equal(plan.batches);
+    expect([...converted.readBatches()].map((x) => x.batch)).to.deep.equal(batches);
+    expect([...converted.readBatches()].every((x) => x.saltGenerated.every(Boolean))).to.equal(true);
+    expect(converted.readManifest().batches.map((b) => b.status)).to.deep.equal(statuses);
+    expect(converted.readManifest().batches[0]).to.deep.include({ txHash: "0x" + "ef".repeat(32), blockNumber: 9 });
+    expect(fs.existsSync(path.join(store.dir, "manifest.json"))).to.equal(false);
+  });
+
   it("ledger: a file with one row appended after it was attested is refused with the attested rows listed", async () => {
     await attest();
     fs.appendFileSync(input, "500,1\n");
