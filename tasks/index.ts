@@ -9,4 +9,5 @@ import "./anchor/status";
 import "./anchor/audit";
 import "./anchor/inclusion";
 import "./anchor/demo";
+import "./anchor/worker";
 export {};
