@@ -15,7 +15,14 @@ import type { Check } from "./audit/checks";
 import { readAnchorView, type AnchorView } from "./anchor/contract";
 import { EthersAnchorClient } from "./pipeline/submission/chain";
 import type { EventSink } from "./pipeline/events";
-import { defaultConcurrency, proveRun, provingKeyId, type ProveSummary } from "./pipeline/proving/prove";
+import {
+  defaultConcurrency,
+  proveRun,
+  provingKeyId,
+  type ProveOptions,
+  type ProveSummary,
+} from "./pipeline/proving/prove";
+import { parseQueueUrl } from "./pipeline/proving/queue-shared";
 import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
 import { checkMaxBatches, planReadyEvent } from "./pipeline/run/open";
 import { submitRun, type SubmitSummary } from "./pipeline/submission/submit";
@@ -60,8 +67,16 @@ export interface PlanRequest extends RunRequest {
 }
 
 export interface ProveRequest extends PlanRequest {
-  /** Prover processes (default: CPU count). */
+  /** Prover processes (default: CPU count; unused with `queue`). */
   concurrency?: number;
+  /**
+   * Prove through BullMQ on Redis instead of local processes: redis://[user:password@]host:port[/db]
+   * (the password may come from ZKLA_REDIS_PASSWORD). `anchor:worker` processes prove on any machine
+   * with this build; every result is verified here before it is stored.
+   */
+  queue?: string;
+  /** The queue's name (default "zkla-proving"; the workers must use the same). */
+  queueName?: string;
 }
 
 export interface SubmitRequest extends RunRequest {
@@ -81,7 +96,7 @@ export interface SubmitRequest extends RunRequest {
   afterAttested?: (index: number) => void | Promise<void>;
 }
 
-export type AttestRequest = SubmitRequest & { concurrency?: number; maxBatches?: number };
+export type AttestRequest = SubmitRequest & Pick<ProveRequest, "concurrency" | "maxBatches" | "queue" | "queueName">;
 
 export type PlanResult = RunSession;
 export interface ProveResult extends RunSession {
@@ -189,13 +204,48 @@ export async function plan(r: PlanRequest): Promise<PlanResult> {
 /** Validates the applications, plans the run against the anchor's state and proves every batch (resumable). */
 export async function prove(r: ProveRequest): Promise<ProveResult> {
   planOptions(r);
+  queueOptions(r);
   const session = await openRunSession(sessionOptions(r, r.provider, false));
-  const proving = await proveRun(session.plan, session.store, {
-    concurrency: r.concurrency || defaultConcurrency(),
-    onEvent: r.onEvent,
-    keyId: provingKeyId(session.plan.profile),
-  });
+  const proving = await proveRun(session.plan, session.store, proveOptions(r, session));
   return { ...session, proving };
+}
+
+/** A bad --queue URL is a UsageError before anything runs. */
+export function queueOptions(r: Pick<ProveRequest, "queue">): void {
+  if (r.queue !== undefined) parseQueueUrl(r.queue, "--queue");
+}
+
+/** How a session's batches are proven: local worker processes, or the Redis queue. */
+function proveOptions(
+  r: Pick<ProveRequest, "concurrency" | "queue" | "queueName" | "onEvent">,
+  s: RunSession,
+): ProveOptions {
+  const keyId = provingKeyId(s.plan.profile);
+  const options: ProveOptions = { concurrency: r.concurrency || defaultConcurrency(), onEvent: r.onEvent, keyId };
+  if (r.queue === undefined) return options;
+  const url = r.queue;
+  options.runJobs = async (jobs, count, hooks) => {
+    // Loaded only with a queue: BullMQ and the verifier keys are not needed otherwise.
+    const { runQueue } = await import("./pipeline/proving/queue");
+    const { verifyBatchProofs } = await import("./pipeline/proving/snark-verify");
+    const { terminateCurves } = await import("./snark");
+    try {
+      await runQueue(jobs, count, {
+        url,
+        queueName: r.queueName,
+        runId: s.plan.runId,
+        keyId,
+        verify: verifyBatchProofs,
+        onStart: hooks.onStart,
+        onProved: hooks.onProved,
+        shouldStop: hooks.shouldStop,
+        onEvent: (event) => r.onEvent?.({ type: "queue", event }),
+      });
+    } finally {
+      await terminateCurves(); // the results were verified with snarkjs in this process
+    }
+  };
+  return options;
 }
 
 function providerOf(signer: Signer): Provider {
@@ -228,28 +278,19 @@ export async function submit(r: SubmitRequest, session?: RunSession): Promise<Su
 export async function attest(r: AttestRequest): Promise<AttestResult> {
   const o = submitOptions(r); // bad submit options stop the run before anything is proven
   planOptions(r);
+  queueOptions(r);
   const provider = providerOf(r.signer);
   const s = await openRunSession(sessionOptions(r, provider, false));
   const client = new EthersAnchorClient(s.context.anchor, r.signer, provider);
-  const { proving, submission } = await proveAndSubmit(
-    s.plan,
-    s.store,
-    client,
-    {
-      concurrency: r.concurrency || defaultConcurrency(),
-      onEvent: r.onEvent,
-      keyId: provingKeyId(s.plan.profile),
-    },
-    {
-      confirmations: o.confirmations,
-      pendingTimeoutMs: o.pendingTimeoutMs,
-      maxFeePerGas: o.maxFeePerGas,
-      retry: { attempts: o.retries },
-      pollMs: r.pollMs ?? 500,
-      onEvent: r.onEvent,
-      afterAttested: r.afterAttested,
-    },
-  );
+  const { proving, submission } = await proveAndSubmit(s.plan, s.store, client, proveOptions(r, s), {
+    confirmations: o.confirmations,
+    pendingTimeoutMs: o.pendingTimeoutMs,
+    maxFeePerGas: o.maxFeePerGas,
+    retry: { attempts: o.retries },
+    pollMs: r.pollMs ?? 500,
+    onEvent: r.onEvent,
+    afterAttested: r.afterAttested,
+  });
   return { ...s, proving, submission };
 }
 

@@ -4,6 +4,7 @@
  */
 import { formatUnits } from "ethers";
 import type { PipelineEvent } from "./events";
+import { describeQueueEvent } from "./proving/queue-describe";
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -39,6 +40,9 @@ export function describeEvent(e: PipelineEvent): string[] {
       lines.push(
         `  ${e.files.join(", ")} ${e.created ? "written to" : "already in"} ${e.dir}; the same command without --plan-only proves this plan`,
       );
+      break;
+    case "queue":
+      lines.push(describeQueueEvent(e.event));
       break;
     case "plan-progress":
       break; // the progress bar shows it

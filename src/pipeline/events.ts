@@ -1,4 +1,5 @@
 import type { StoredFees } from "./submission/fees";
+import type { QueueEvent } from "./proving/queue";
 
 /** Events the pipeline emits; the CLI renders them (progress bar, log lines or JSON lines). */
 export type PipelineEvent =
@@ -78,6 +79,8 @@ export type PipelineEvent =
       decisions: number;
     }
   | { type: "submit-done"; sent: number; skipped: number; finalNonce: string; finalRoot: string }
-  | { type: "retry"; what: string; attempt: number; delayMs: number; message: string };
+  | { type: "retry"; what: string; attempt: number; delayMs: number; message: string }
+  /** Proving through the Redis queue (--queue): what the queue reported. */
+  | { type: "queue"; event: QueueEvent };
 
 export type EventSink = (e: PipelineEvent) => void;

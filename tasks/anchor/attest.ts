@@ -10,9 +10,10 @@ runTask<ProveArgs & SubmitArgs>(
   true,
 ).setAction((args, hre) =>
   command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
-    const { attest, planOptions, submitOptions } = await import("../../src/api");
+    const { attest, planOptions, queueOptions, submitOptions } = await import("../../src/api");
     submitOptions(args); // bad submit arguments stop the run before anything is proven
     planOptions(args);
+    queueOptions(args);
     const r = renderer(args.json, undefined, true);
     const provider = await readProvider(hre, {
       attempts: args.retries,
@@ -25,6 +26,8 @@ runTask<ProveArgs & SubmitArgs>(
         concurrency: args.concurrency,
         maxBatches: args.maxBatches,
         skipAttested: args.skipAttested,
+        queue: args.queue,
+        queueName: args.queueName,
         onEvent: r.sink,
       });
     } finally {

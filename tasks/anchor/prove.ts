@@ -12,8 +12,9 @@ runTask<ProveArgs & { planOnly: boolean }>(
   .addFlag("planOnly", "stop after planning (plan.json, batches.jsonl, receipts.csv written); prove nothing")
   .setAction((args, hre) =>
     command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
-      const { plan, planOptions, prove } = await import("../../src/api");
-      planOptions(args); // a bad --max-batches stops the run before anything is read
+      const { plan, planOptions, prove, queueOptions } = await import("../../src/api");
+      planOptions(args); // a bad --max-batches or --queue stops the run before anything is read
+      queueOptions(args);
       const r = renderer(args.json);
       try {
         const request = {
@@ -21,6 +22,8 @@ runTask<ProveArgs & { planOnly: boolean }>(
           provider: await readProvider(hre, { attempts: 8, onRetry: (i) => r.sink({ type: "retry", ...i }) }),
           maxBatches: args.maxBatches,
           skipAttested: args.skipAttested,
+          queue: args.queue,
+          queueName: args.queueName,
           onEvent: r.sink,
         };
         await (args.planOnly ? plan(request) : prove({ ...request, concurrency: args.concurrency }));

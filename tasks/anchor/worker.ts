@@ -17,6 +17,7 @@ interface Args {
   queueName: string;
   concurrency?: string;
   profile: string;
+  lockSeconds?: string;
   json: boolean;
 }
 
@@ -28,6 +29,10 @@ task("anchor:worker", "Proves batches taken from a Redis queue for a submitter o
   .addOptionalParam("queueName", "queue name (the submitter's)", "zkla-proving")
   .addOptionalParam("concurrency", "batches proven at once, each in its own process (default: CPU count)")
   .addOptionalParam("profile", "circuit profile of this clone's build: test | production", "test")
+  .addOptionalParam(
+    "lockSeconds",
+    "how long a job stays locked to this worker without a renewal: the job of a worker that died goes to another after about this long (default 30)",
+  )
   .addFlag("json", "machine-readable output: one JSON event per line on stdout")
   .setAction((args: Args, hre) =>
     command({ json: args.json, verbose: hre.hardhatArguments.verbose }, async () => {
@@ -37,6 +42,7 @@ task("anchor:worker", "Proves batches taken from a Redis queue for a submitter o
         throw new UsageError("--queue is required: the queue's Redis URL", "e.g. --queue redis://10.0.0.5:6379");
       parseQueueUrl(args.queue);
       const concurrency = intArg(args.concurrency, "--concurrency", 1) ?? Math.max(1, os.cpus().length);
+      const lockMs = (intArg(args.lockSeconds, "--lock-seconds", 2) ?? 30) * 1000;
       const profile = PROFILES.find((p) => p === args.profile);
       if (!profile)
         throw new UsageError(`--profile must be one of ${PROFILES.join(", ")}, got "${args.profile.slice(0, 80)}"`);
@@ -57,6 +63,8 @@ task("anchor:worker", "Proves batches taken from a Redis queue for a submitter o
         queueName: args.queueName,
         concurrency,
         keyId: provingKeyId(profile),
+        lockDurationMs: lockMs,
+        stalledIntervalMs: lockMs,
         onEvent: (e) => {
           if (args.json) console.log(toJson(e));
           else console.error(describeWorkerEvent(e));

@@ -35,7 +35,12 @@ export interface ProveOptions {
   runJobs?: (
     jobs: Iterable<PoolJob>,
     count: number,
-    hooks: { onStart: (index: number) => void; onProved: (index: number, proofs: BatchProofs, ms: number) => void },
+    hooks: {
+      onStart: (index: number) => void;
+      onProved: (index: number, proofs: BatchProofs, ms: number) => void;
+      /** True once no new job should start (the submission failed). */
+      shouldStop: () => boolean;
+    },
   ) => Promise<void>;
 }
 
@@ -125,7 +130,8 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
     options.onStored?.(index);
   };
   const onStart = (index: number) => emit({ type: "batch-proving", index });
-  if (options.runJobs) await options.runJobs(jobs(), todo.length, { onStart, onProved });
+  const shouldStop = () => options.shouldStop?.() ?? false;
+  if (options.runJobs) await options.runJobs(jobs(), todo.length, { onStart, onProved, shouldStop });
   else
     await runPool(jobs(), todo.length, {
       concurrency,
