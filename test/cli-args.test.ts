@@ -4,7 +4,8 @@
  * `error bad-argument: …`, without a stack trace, and exits with code 2.
  */
 import { expect } from "chai";
-import { planOptions, submitOptions } from "../src/api";
+import { planOptions, queueOptions, submitOptions } from "../src/api";
+import { renderer } from "../tasks/anchor/render";
 import { UsageError } from "../src/errors";
 import { runCli } from "./e2e/helpers";
 
@@ -47,6 +48,43 @@ describe("CLI: prove and submit arguments are checked first", function () {
       expect(r.stdout).to.equal("");
     });
   }
+
+  it("queueOptions: --queue must be a redis:// URL; the password is never echoed", () => {
+    expect(() => queueOptions({ queue: "http://user:s3cret@10.0.0.5:6379" })).to.throw(
+      UsageError,
+      /^--queue must be a .* URL: the scheme must be redis: or rediss:, got "http:\/\/\*\*\*@10\.0\.0\.5:6379"$/,
+    );
+    expect(() => queueOptions({ queue: "redis://10.0.0.5:6379" })).to.not.throw();
+    expect(() => queueOptions({})).to.not.throw();
+  });
+
+  it("anchor:attest --queue with a bad URL: said once, exit 2, before anything is read", async () => {
+    const r = await runCli(["anchor:attest", "--queue", "localhost:6379"], {});
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(/^error bad-argument: --queue must be a .* URL: .*, got "localhost:6379"\n/);
+    expect(r.stdout).to.equal("");
+  });
+
+  it("without a terminal, proving and submission lines carry counts and an ETA; planning every tenth", () => {
+    const lines: string[] = [];
+    const r = renderer(false, (l) => lines.push(l));
+    r.sink({ type: "plan-progress", batches: 5, applications: 50, total: 100 });
+    r.sink({ type: "plan-progress", batches: 6, applications: 60, total: 100 });
+    r.sink({ type: "prove-start", total: 2, toProve: 2, reused: 0, concurrency: 2 });
+    r.sink({ type: "batch-proved", index: 0, ms: 1000, policyMs: 700, zkvmMs: 300 });
+    r.sink({ type: "submit-start", total: 2, anchorNonce: "0" });
+    const attested = { nonce: "0", txHash: "0x1", gasUsed: "1000", blockNumber: 3, decisions: 2 };
+    r.sink({ type: "batch-attested", index: 0, ...attested });
+    r.sink({ type: "batch-proved", index: 1, ms: 1000, policyMs: 700, zkvmMs: 300 });
+    r.sink({ type: "batch-attested", index: 1, ...attested, nonce: "1" });
+    r.stop();
+    expect(lines.filter((l) => l.startsWith("planning:"))).to.have.length(2);
+    expect(lines[0]).to.match(/^planning: 50\/100 applications, [\d.]+ s elapsed, ETA [\d.]+ s$/);
+    const tags = lines
+      .filter((l) => /^batch \d/.test(l))
+      .map((l) => /\[([^\]]+)\]$/.exec(l)?.[1].replace(/[\d.]+ s/, "T"));
+    expect(tags).to.deep.equal(["1/2, ETA T", "1/2, ETA T", "2/2", "2/2"]);
+  });
 
   it("--json adds one error object on stdout", async () => {
     const r = await runCli(["anchor:attest", "--max-fee-gwei", "x", "--json"], {});

@@ -45,6 +45,7 @@ export function renderer(json: boolean, write?: (line: string) => void, streamin
     bars[kind] ??= multi.create(total, 0, { step: kind.padEnd(7), unit });
     return bars[kind]!;
   };
+  const counts: Partial<Record<"prove" | "submit", Progress>> = {};
   // Without a terminal, planning reports every tenth of the way with an estimate of the time left.
   const planStarted = Date.now();
   let planTenths = 0;
@@ -62,7 +63,20 @@ export function renderer(json: boolean, write?: (line: string) => void, streamin
       if (e.type === "batch-proved") bars.prove.increment();
     } else {
       if (bars.submit && (e.type === "batch-attested" || e.type === "batch-already-attested")) bars.submit.increment();
-      for (const line of describeEvent(e)) print(line);
+      const lines = describeEvent(e);
+      // Without a terminal, proving and submission lines carry the count so far and an estimate of the time left.
+      if (!tty && lines.length) {
+        if (e.type === "prove-start") counts.prove = { done: 0, total: e.toProve, t0: Date.now() };
+        if (e.type === "submit-start") counts.submit = { done: 0, total: e.total, t0: Date.now() };
+        const c =
+          e.type === "batch-proved"
+            ? counts.prove
+            : /^batch-(already-)?attested$/.test(e.type)
+              ? counts.submit
+              : undefined;
+        if (c) lines[0] += ` [${progressText(c)}]`;
+      }
+      for (const line of lines) print(line);
       if (tty && e.type === "prove-start" && e.toProve > 0) bar("prove", e.toProve, "batches");
       if (tty && e.type === "submit-start" && e.total > 0) bar("submit", e.total, "batches");
       if (e.type === "submit-done" || (e.type === "prove-done" && !bars.submit && !streaming)) stop();
@@ -70,6 +84,19 @@ export function renderer(json: boolean, write?: (line: string) => void, streamin
     if (crash && e.type === crash[1] && ++crashCount === Number(crash[2])) process.kill(process.pid, "SIGKILL");
   };
   return { sink, stop };
+}
+
+interface Progress {
+  done: number;
+  total: number;
+  t0: number;
+}
+
+/** "3/10, ETA 42.0 s" after one more item is done (the rate so far times what is left). */
+function progressText(c: Progress): string {
+  c.done++;
+  const left = ((Date.now() - c.t0) / c.done) * Math.max(0, c.total - c.done);
+  return `${c.done}/${c.total}${c.done < c.total ? `, ETA ${secs(left)}` : ""}`;
 }
 
 /** anchor:status as data (big numbers stay bigints: print with toJson). */
