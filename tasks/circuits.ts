@@ -66,6 +66,15 @@ task("circuits:build", "Compiles the circuits of circuits/registry.json, runs th
       };
 
       const t0 = Date.now();
+      // The optional native hash addon first (seconds once, then skipped while its sources are unchanged).
+      const { buildNativePoseidon } = await import("../src/build/native");
+      const native = buildNativePoseidon({
+        force: args.force,
+        onStart: (detail) => out(`native-poseidon: ${detail} ...`),
+      });
+      if (native.cached) out("native-poseidon: unchanged, skipped");
+      else if (native.built) out(`native-poseidon: done in ${seconds(native.ms)} (${native.tool}) -> ${native.file}`);
+      else out(`native-poseidon: not built, hashing uses poseidon-lite (slower, same values): ${native.reason}`);
       let result;
       try {
         result = await buildCircuits({
@@ -101,7 +110,14 @@ task("circuits:build", "Compiles the circuits of circuits/registry.json, runs th
             ];
           }),
         );
-        console.log(JSON.stringify({ profile, manifest: result.manifestFile, ms: Date.now() - t0, circuits }, null, 2));
+        const nativePoseidon = { built: native.built, cached: native.cached, file: native.file, reason: native.reason };
+        console.log(
+          JSON.stringify(
+            { profile, manifest: result.manifestFile, ms: Date.now() - t0, circuits, nativePoseidon },
+            null,
+            2,
+          ),
+        );
         return;
       }
       out(`\nBuilt ${result.circuits.join(", ")} (${profile}) in ${seconds(Date.now() - t0)}; ${result.manifestFile}`);

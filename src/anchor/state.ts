@@ -3,8 +3,19 @@
  * root, decision leaves and their Merkle tree, the state-root step, verifier selectors and the two
  * public-signal arrays. test/anchor differential-tests each function against the contract.
  */
-import { AbiCoder, encodeBytes32String, getAddress, id, keccak256, concat, toBeHex, zeroPadValue } from "ethers";
+import {
+  AbiCoder,
+  encodeBytes32String,
+  getAddress,
+  getBytes,
+  id,
+  keccak256,
+  concat,
+  toBeHex,
+  zeroPadValue,
+} from "ethers";
 import { SNARK_SCALAR_FIELD, assertFieldElement } from "../field";
+import { nativeHash } from "../hash";
 
 const abi = AbiCoder.defaultAbiCoder();
 
@@ -21,10 +32,61 @@ export const ZKVM_PROOF_WORDS = 8;
 /** decisionBits is one 256-bit word. */
 export const MAX_BATCH_SIZE = 256;
 
-const ZERO32 = "0x" + "00".repeat(32);
-
 function fieldOf(hash: string): bigint {
   return BigInt(hash) % SNARK_SCALAR_FIELD;
+}
+
+/*
+ * The hot paths (the decisions tree and the state step run once per planned batch) encode the ABI
+ * words themselves (as hex, one Buffer per call) and hash with the native keccak256 when src/hash.ts
+ * loaded the addon: the same bytes and digests as abi.encode + ethers' keccak256 (test/hash/native.test.ts
+ * compares them), much faster. Values the fast encoding does not handle (not a bigint, out of range,
+ * not a 32-byte hex word) take the ethers path, so they fail exactly as before.
+ */
+const UINT64_END = 1n << 64n;
+const UINT256_END = 1n << 256n;
+const WORD_HEX = /^0x[0-9a-fA-F]{64}$/;
+const FALSE_WORD = "0".repeat(64);
+const TRUE_WORD = "0".repeat(63) + "1";
+
+function isUint(x: unknown, end: bigint): x is bigint {
+  return typeof x === "bigint" && x >= 0n && x < end;
+}
+
+/** `x` (0 <= x < 2^256) as a 32-byte big-endian word in hex, without 0x. */
+function word(x: bigint): string {
+  return x.toString(16).padStart(64, "0");
+}
+
+/** keccak256 of each consecutive `size`-byte chunk of `data`, concatenated (native when available). */
+function keccakEach(data: Uint8Array, size: number): Uint8Array {
+  const addon = nativeHash();
+  if (addon) return addon.keccak256Each(data, size);
+  const out = new Uint8Array((data.length / size) * 32);
+  for (let i = 0; i * size < data.length; i++) {
+    out.set(getBytes(keccak256(data.subarray(i * size, (i + 1) * size))), 32 * i);
+  }
+  return out;
+}
+
+function hex(bytes: Uint8Array): string {
+  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** decisionLeaf's abi.encode as hex (no 0x), or undefined when the fast encoding does not apply. */
+function leafInput(d: DecisionRef): string | undefined {
+  if (
+    !isUint(d.commitment, UINT256_END) ||
+    typeof d.approved !== "boolean" ||
+    !isUint(d.policyId, UINT256_END) ||
+    !isUint(d.nonce, UINT64_END) ||
+    !Number.isSafeInteger(d.slot) ||
+    d.slot < 0
+  ) {
+    return undefined;
+  }
+  const approved = d.approved ? TRUE_WORD : FALSE_WORD;
+  return word(d.commitment) + approved + word(d.policyId) + word(d.nonce) + word(BigInt(d.slot));
 }
 
 /** uint256(keccak256(abi.encode(bytes32("zkla.domain.v1"), chainId, anchor))) % r. */
@@ -48,6 +110,8 @@ export interface DecisionRef {
 
 /** keccak256(abi.encode(commitment, approved, policyId, nonce, slot)). */
 export function decisionLeaf(d: DecisionRef): string {
+  const input = leafInput(d);
+  if (input !== undefined) return hex(keccakEach(Buffer.from(input, "hex"), 160));
   return keccak256(
     abi.encode(
       ["uint256", "bool", "uint256", "uint64", "uint256"],
@@ -61,6 +125,40 @@ export function isApproved(decisionBits: bigint, slot: number): boolean {
   return ((decisionBits >> BigInt(slot)) & 1n) === 1n;
 }
 
+/** The leaves of decisionLeaves, 32 bytes each, in one array. */
+function leafLevel(policyId: bigint, nonce: bigint, commitments: readonly bigint[], decisionBits: bigint): Uint8Array {
+  if (commitments.length < 1 || commitments.length > MAX_BATCH_SIZE) {
+    throw new RangeError(`a batch has 1..${MAX_BATCH_SIZE} slots, got ${commitments.length}`);
+  }
+  let width = 1;
+  while (width < commitments.length) width *= 2;
+  const level = new Uint8Array(32 * width); // the padding leaves are zero words
+  if (
+    isUint(policyId, UINT256_END) &&
+    isUint(nonce, UINT64_END) &&
+    typeof decisionBits === "bigint" &&
+    commitments.every((c) => isUint(c, UINT256_END))
+  ) {
+    const tail = word(policyId) + word(nonce);
+    let input = "";
+    for (let slot = 0; slot < commitments.length; slot++) {
+      const approved = isApproved(decisionBits, slot) ? TRUE_WORD : FALSE_WORD;
+      input += word(commitments[slot]) + approved + tail + word(BigInt(slot));
+    }
+    level.set(keccakEach(Buffer.from(input, "hex"), 160));
+  } else {
+    commitments.forEach((commitment, slot) => {
+      const leaf = decisionLeaf({ policyId, nonce, slot, commitment, approved: isApproved(decisionBits, slot) });
+      level.set(getBytes(leaf), 32 * slot);
+    });
+  }
+  return level;
+}
+
+function node(level: Uint8Array, index: number): string {
+  return hex(level.subarray(32 * index, 32 * (index + 1)));
+}
+
 /** Leaves of a batch: one per slot (inactive slots included), padded with zero words to a power of two. */
 export function decisionLeaves(
   policyId: bigint,
@@ -68,30 +166,21 @@ export function decisionLeaves(
   commitments: readonly bigint[],
   decisionBits: bigint,
 ): string[] {
-  if (commitments.length < 1 || commitments.length > MAX_BATCH_SIZE) {
-    throw new RangeError(`a batch has 1..${MAX_BATCH_SIZE} slots, got ${commitments.length}`);
-  }
-  const leaves = commitments.map((commitment, slot) =>
-    decisionLeaf({ policyId, nonce, slot, commitment, approved: isApproved(decisionBits, slot) }),
-  );
-  let width = 1;
-  while (width < leaves.length) width *= 2;
-  while (leaves.length < width) leaves.push(ZERO32);
-  return leaves;
+  const level = leafLevel(policyId, nonce, commitments, decisionBits);
+  return Array.from({ length: level.length / 32 }, (_, i) => node(level, i));
 }
 
 function hashPair(left: string, right: string): string {
+  if (WORD_HEX.test(left) && WORD_HEX.test(right)) {
+    return hex(keccakEach(Buffer.from(left.slice(2) + right.slice(2), "hex"), 64));
+  }
   return keccak256(concat([left, right]));
 }
 
-function levels(leaves: string[]): string[][] {
+/** The tree's levels from the leaves up, the 32-byte nodes of each level in one array. */
+function levels(leaves: Uint8Array): Uint8Array[] {
   const out = [leaves];
-  while (out[out.length - 1].length > 1) {
-    const prev = out[out.length - 1];
-    const next: string[] = [];
-    for (let i = 0; i < prev.length; i += 2) next.push(hashPair(prev[i], prev[i + 1]));
-    out.push(next);
-  }
+  while (out[out.length - 1].length > 32) out.push(keccakEach(out[out.length - 1], 64));
   return out;
 }
 
@@ -102,8 +191,8 @@ export function decisionsRoot(
   commitments: readonly bigint[],
   decisionBits: bigint,
 ): string {
-  const tree = levels(decisionLeaves(policyId, nonce, commitments, decisionBits));
-  return tree[tree.length - 1][0];
+  const tree = levels(leafLevel(policyId, nonce, commitments, decisionBits));
+  return node(tree[tree.length - 1], 0);
 }
 
 /** Siblings from the leaf up for `slot`: the `proof` argument of StateAnchor.verifyDecision. */
@@ -117,11 +206,11 @@ export function decisionProof(
   if (!Number.isInteger(slot) || slot < 0 || slot >= commitments.length) {
     throw new RangeError(`slot must be in 0..${commitments.length - 1}, got ${slot}`);
   }
-  const tree = levels(decisionLeaves(policyId, nonce, commitments, decisionBits));
+  const tree = levels(leafLevel(policyId, nonce, commitments, decisionBits));
   const proof: string[] = [];
   let index = slot;
   for (let level = 0; level < tree.length - 1; level++) {
-    proof.push(tree[level][index ^ 1]);
+    proof.push(node(tree[level], index ^ 1));
     index >>= 1;
   }
   return proof;
@@ -151,6 +240,29 @@ export interface StateStep {
 
 /** uint256(keccak256(abi.encode(bytes32("zkla.state.v1"), prevRoot, nonce, policyId, methodId, decisionsRoot, tapeDigest, decisionBits, activeCount))) % r. */
 export function nextStateRoot(s: StateStep): bigint {
+  if (
+    isUint(s.prevRoot, UINT256_END) &&
+    isUint(s.nonce, UINT64_END) &&
+    isUint(s.policyId, UINT256_END) &&
+    isUint(s.methodId, UINT256_END) &&
+    typeof s.decisionsRoot === "string" &&
+    WORD_HEX.test(s.decisionsRoot) &&
+    isUint(s.tapeDigest, UINT256_END) &&
+    isUint(s.decisionBits, UINT256_END) &&
+    isUint(s.activeCount, UINT256_END)
+  ) {
+    const input =
+      STATE_TAG.slice(2) +
+      word(s.prevRoot) +
+      word(s.nonce) +
+      word(s.policyId) +
+      word(s.methodId) +
+      s.decisionsRoot.slice(2) +
+      word(s.tapeDigest) +
+      word(s.decisionBits) +
+      word(s.activeCount);
+    return fieldOf(hex(keccakEach(Buffer.from(input, "hex"), 9 * 32)));
+  }
   return fieldOf(
     keccak256(
       abi.encode(
