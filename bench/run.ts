@@ -3,8 +3,11 @@
  * and prints where each saved its JSON. Each bench also runs alone: `npx ts-node bench/<name>.ts`.
  *   bench/policy.ts  -> bench/results/policy.json  (constraints, PLONK gates, prove time/memory, verifier gas)
  *   bench/zkvm.ts    -> bench/results/zkvm.json    (constraints per step, Groth16 prove time/memory, guest steps)
+ *   bench/hash.ts    -> bench/results/hash.json    (µs per Poseidon / keccak call: native addon vs poseidon-lite)
  *   bench/plan.ts    -> bench/results/plan.json    (planning 200,000 applications without a chain: apps/s, peak RSS,
  *                       run-folder file sizes; ZKLA_BENCH_ROWS to plan fewer)
+ *   bench/stream.ts  -> bench/results/stream.json  (first attested batch of 1,000 rows; throughput with the
+ *                       in-process pool and with 1 and 2 anchor:worker processes through Redis)
  *   anchor gas       -> bench/results/anchor-gas.json (hardhat test test/anchor/gas.test.ts with BENCH_OUT)
  *   bench/audit.ts   -> bench/results/audit.json (the chain-of-trust audit of 100 batches, test profile)
  *   bench/attest.ts  -> bench/results/attest-<profile>.json (real proofs and attest gas; production only
@@ -19,7 +22,13 @@ const tsNode = [require.resolve("ts-node/dist/bin.js"), "--transpile-only"];
 const benches: { name: string; cmd: string; args: string[]; env?: Record<string, string> }[] = [
   { name: "policy", cmd: process.execPath, args: [...tsNode, "bench/policy.ts", ...process.argv.slice(2)] },
   { name: "zkvm", cmd: process.execPath, args: [...tsNode, "bench/zkvm.ts"] },
+  { name: "hash", cmd: process.execPath, args: [...tsNode, "bench/hash.ts"] },
   { name: "plan", cmd: process.execPath, args: [...tsNode, "bench/plan.ts"] },
+  {
+    name: "stream",
+    cmd: process.execPath,
+    args: [require.resolve("hardhat/internal/cli/cli.js"), "run", "bench/stream.ts"],
+  },
   {
     name: "anchor gas",
     cmd: process.execPath,

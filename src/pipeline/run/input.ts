@@ -138,12 +138,21 @@ export function assignSalts(
   }));
 }
 
+/** Random bytes drawn 32 KiB at a time (one getrandom call per 1,024 salts, not one per salt); used bytes are zeroed. */
+const pool = { bytes: Buffer.alloc(32 * 1024), used: 32 * 1024 };
+
 /** A uniformly random field element from node:crypto. */
 export function randomFieldElement(): bigint {
   for (;;) {
-    const bytes = crypto.randomBytes(32);
+    if (pool.used === pool.bytes.length) {
+      crypto.randomFillSync(pool.bytes);
+      pool.used = 0;
+    }
+    const bytes = pool.bytes.subarray(pool.used, pool.used + 32);
+    pool.used += 32;
     bytes[0] &= 0x3f; // 254 bits: r > 2^253, so at least half of the draws are accepted
     const x = BigInt("0x" + bytes.toString("hex"));
+    bytes.fill(0);
     if (x < SNARK_SCALAR_FIELD) return x;
   }
 }
