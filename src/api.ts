@@ -25,7 +25,7 @@ import {
 import { parseQueueUrl } from "./pipeline/proving/queue-shared";
 import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
 import { checkMaxBatches, planReadyEvent } from "./pipeline/run/open";
-import { submitRun, type SubmitSummary } from "./pipeline/submission/submit";
+import { submitRun, type SubmitOptions, type SubmitSummary } from "./pipeline/submission/submit";
 import { proveAndSubmit } from "./pipeline/stream";
 import { readDeployment } from "./pipeline/run/target";
 
@@ -253,13 +253,9 @@ function providerOf(signer: Signer): Provider {
   return signer.provider;
 }
 
-/** Submits a proven run's batches in nonce order (idempotent, resumable); never proves. */
-export async function submit(r: SubmitRequest, session?: RunSession): Promise<SubmitResult> {
-  const o = submitOptions(r);
-  const provider = providerOf(r.signer);
-  const s = session ?? (await openRunSession(sessionOptions(r, provider, true)));
-  const client = new EthersAnchorClient(s.context.anchor, r.signer, provider);
-  const submission = await submitRun(s.plan, s.store, client, {
+/** The submitter's options from a request and its checked values (submitOptions). */
+function submitRunOptions(r: SubmitRequest, o: ReturnType<typeof submitOptions>): SubmitOptions {
+  return {
     confirmations: o.confirmations,
     pendingTimeoutMs: o.pendingTimeoutMs,
     maxFeePerGas: o.maxFeePerGas,
@@ -267,7 +263,16 @@ export async function submit(r: SubmitRequest, session?: RunSession): Promise<Su
     pollMs: r.pollMs ?? 500,
     onEvent: r.onEvent,
     afterAttested: r.afterAttested,
-  });
+  };
+}
+
+/** Submits a proven run's batches in nonce order (idempotent, resumable); never proves. */
+export async function submit(r: SubmitRequest, session?: RunSession): Promise<SubmitResult> {
+  const o = submitOptions(r);
+  const provider = providerOf(r.signer);
+  const s = session ?? (await openRunSession(sessionOptions(r, provider, true)));
+  const client = new EthersAnchorClient(s.context.anchor, r.signer, provider);
+  const submission = await submitRun(s.plan, s.store, client, submitRunOptions(r, o));
   return { ...s, submission };
 }
 
@@ -282,15 +287,13 @@ export async function attest(r: AttestRequest): Promise<AttestResult> {
   const provider = providerOf(r.signer);
   const s = await openRunSession(sessionOptions(r, provider, false));
   const client = new EthersAnchorClient(s.context.anchor, r.signer, provider);
-  const { proving, submission } = await proveAndSubmit(s.plan, s.store, client, proveOptions(r, s), {
-    confirmations: o.confirmations,
-    pendingTimeoutMs: o.pendingTimeoutMs,
-    maxFeePerGas: o.maxFeePerGas,
-    retry: { attempts: o.retries },
-    pollMs: r.pollMs ?? 500,
-    onEvent: r.onEvent,
-    afterAttested: r.afterAttested,
-  });
+  const { proving, submission } = await proveAndSubmit(
+    s.plan,
+    s.store,
+    client,
+    proveOptions(r, s),
+    submitRunOptions(r, o),
+  );
   return { ...s, proving, submission };
 }
 

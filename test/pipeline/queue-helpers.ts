@@ -1,6 +1,7 @@
 /** Helpers of the queue tests: a redis-server on a loopback port, processes printing JSON events, pool jobs of a plan. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { expectedPolicySignals, expectedZkvmSignals, type RunStore } from "../../src/pipeline";
+import type { RunStore } from "../../src/pipeline";
+import { poolJob } from "../../src/pipeline/proving/prove";
 import type { RunPlan } from "../../src/pipeline/types";
 import type { PoolJob } from "../../src/pipeline/proving/pool";
 import { REPO_ROOT } from "../../src/paths";
@@ -82,28 +83,7 @@ export class EventProcess {
   }
 }
 
-/** What proveRun hands to the pool or the queue (as its proveJob does). */
+/** What proveRun hands to the pool or the queue, for every batch of a plan. */
 export function poolJobs(plan: RunPlan, store: RunStore): PoolJob[] {
-  return plan.batches
-    .map((head) => store.readBatch(head.index))
-    .map((b) => ({
-      job: {
-        index: b.index,
-        fingerprint: b.fingerprint,
-        profile: plan.profile,
-        batchSize: plan.batchSize,
-        threshold: plan.threshold.toString(),
-        domain: plan.domain.toString(),
-        prevRoot: b.prevRoot.toString(),
-        nonce: b.nonce.toString(),
-        methodId: plan.methodId.toString(),
-        applications: b.applications.map((a) => ({
-          applicantId: a.applicantId.toString(),
-          score: a.score.toString(),
-          salt: a.salt.toString(),
-        })),
-      },
-      expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
-      expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
-    }));
+  return plan.batches.map((head) => poolJob(plan, store.readBatch(head.index)));
 }

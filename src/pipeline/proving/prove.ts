@@ -82,6 +82,15 @@ export function proveJob(plan: RunContext, b: PlannedBatch): ProveJob {
   };
 }
 
+/** A batch's job with the public signals its proofs must have (those the anchor will build). */
+export function poolJob(plan: RunContext, b: PlannedBatch): PoolJob {
+  return {
+    job: proveJob(plan, b),
+    expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
+    expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
+  };
+}
+
 export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOptions = {}): Promise<ProveSummary> {
   const emit: EventSink = options.onEvent ?? (() => {});
   const t0 = Date.now();
@@ -110,12 +119,7 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
   function* jobs(): Generator<PoolJob> {
     for (const index of todo) {
       if (options.shouldStop?.()) return;
-      const b = store.readBatch(index);
-      yield {
-        job: proveJob(plan, b),
-        expectedPolicySignals: expectedPolicySignals(b, plan.threshold).map(String),
-        expectedZkvmSignals: expectedZkvmSignals(plan, b).map(String),
-      };
+      yield poolJob(plan, store.readBatch(index));
     }
   }
   const onProved = (index: number, proofs: BatchProofs, ms: number) => {
