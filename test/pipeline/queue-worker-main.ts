@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void handle.close().then(() => process.exit(0)));
 }
 
-main().catch((e: Error & { code?: string }) => {
-  console.log(JSON.stringify({ type: "fatal", code: e.code ?? null, message: e.message }));
-  process.exit(1);
-});
+// Only as a process of its own: `hardhat test` loads every file under test/ too.
+if (require.main === module)
+  main().catch((e: Error & { code?: string }) => {
+    console.log(JSON.stringify({ type: "fatal", code: e.code ?? null, message: e.message }));
+    process.exit(1);
+  });
