@@ -22,7 +22,7 @@ import {
   type ProveOptions,
   type ProveSummary,
 } from "./pipeline/proving/prove";
-import { parseQueueUrl } from "./pipeline/proving/queue-shared";
+import { DEFAULT_QUEUE_NAME, parseQueueUrl } from "./pipeline/proving/queue-shared";
 import { openRunSession, type RunSession, type RunSessionOptions } from "./pipeline/run/session";
 import { checkMaxBatches, planReadyEvent } from "./pipeline/run/open";
 import { submitRun, type SubmitOptions, type SubmitSummary } from "./pipeline/submission/submit";
@@ -224,6 +224,7 @@ function proveOptions(
   const options: ProveOptions = { concurrency: r.concurrency || defaultConcurrency(), onEvent: r.onEvent, keyId };
   if (r.queue === undefined) return options;
   const url = r.queue;
+  options.via = `the Redis queue "${r.queueName ?? DEFAULT_QUEUE_NAME}" at ${parseQueueUrl(url).display}`;
   options.runJobs = async (jobs, count, hooks) => {
     // Loaded only with a queue: BullMQ and the verifier keys are not needed otherwise.
     const { runQueue } = await import("./pipeline/proving/queue");

@@ -67,7 +67,18 @@ describe("CLI: prove and submit arguments are checked first", function () {
 
   it("without a terminal, proving and submission lines carry counts and an ETA; planning every tenth", () => {
     const lines: string[] = [];
-    const r = renderer(false, (l) => lines.push(l));
+    let clock = 0;
+    const r = renderer(
+      false,
+      (l) => lines.push(l),
+      true,
+      () => clock,
+    );
+    // A small file planned within a second prints no planning line; a long planning does.
+    r.sink({ type: "plan-progress", batches: 1, applications: 10, total: 100 });
+    clock = 500;
+    r.sink({ type: "plan-progress", batches: 3, applications: 30, total: 100 });
+    clock = 2000;
     r.sink({ type: "plan-progress", batches: 5, applications: 50, total: 100 });
     r.sink({ type: "plan-progress", batches: 6, applications: 60, total: 100 });
     r.sink({ type: "prove-start", total: 2, toProve: 2, reused: 0, concurrency: 2 });
@@ -79,7 +90,7 @@ describe("CLI: prove and submit arguments are checked first", function () {
     r.sink({ type: "batch-attested", index: 1, ...attested, nonce: "1" });
     r.stop();
     expect(lines.filter((l) => l.startsWith("planning:"))).to.have.length(2);
-    expect(lines[0]).to.match(/^planning: 50\/100 applications, [\d.]+ s elapsed, ETA [\d.]+ s$/);
+    expect(lines[0]).to.equal("planning: 50/100 applications, 2.0 s elapsed, ETA 2.0 s");
     const tags = lines
       .filter((l) => /^batch \d/.test(l))
       .map((l) => /\[([^\]]+)\]$/.exec(l)?.[1].replace(/[\d.]+ s/, "T"));

@@ -49,7 +49,9 @@ export function describeEvent(e: PipelineEvent): string[] {
     case "batch-awaiting-proof":
       break;
     case "prove-start":
-      lines.push(`proving ${e.toProve} batch(es) with ${e.concurrency} worker(s); ${e.reused} already proven`);
+      lines.push(
+        `proving ${e.toProve} batch(es) ${e.via ? `through ${e.via}` : `with ${e.concurrency} worker(s)`}; ${e.reused} already proven`,
+      );
       break;
     case "batch-reused":
       lines.push(`batch ${e.index}: proof already stored, reused`);

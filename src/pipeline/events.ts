@@ -48,7 +48,15 @@ export type PipelineEvent =
       /** The files written in dir. */
       files: string[];
     }
-  | { type: "prove-start"; total: number; toProve: number; reused: number; concurrency: number }
+  | {
+      type: "prove-start";
+      total: number;
+      toProve: number;
+      reused: number;
+      concurrency: number;
+      /** Where the proofs are made when not in local processes (the queue's address). */
+      via?: string;
+    }
   | { type: "batch-reused"; index: number }
   | { type: "batch-stale"; index: number }
   | { type: "batch-proving"; index: number }

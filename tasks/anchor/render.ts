@@ -19,7 +19,12 @@ export const toJson = (value: unknown, indent?: number) =>
 /**
  * Renders pipeline events; `streaming` (anchor:attest) keeps the bars up after proving ends, since
  * submission goes on. Test hook: ZKLA_CRASH_AFTER=<event-type>:<n> SIGKILLs this process after the n-th such event. */
-export function renderer(json: boolean, write?: (line: string) => void, streaming = false) {
+export function renderer(
+  json: boolean,
+  write?: (line: string) => void,
+  streaming = false,
+  now: () => number = Date.now,
+) {
   const tty = !json && !write && process.stdout.isTTY === true;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const cliProgress = require("cli-progress") as typeof import("cli-progress");
@@ -47,15 +52,20 @@ export function renderer(json: boolean, write?: (line: string) => void, streamin
   };
   const counts: Partial<Record<"prove" | "submit", Progress>> = {};
   // Without a terminal, planning reports every tenth of the way with an estimate of the time left.
-  const planStarted = Date.now();
+  let planStarted: number | undefined;
   let planTenths = 0;
   const sink = (e: PipelineEvent) => {
     if (json) console.log(toJson(e));
     else if (e.type === "plan-progress") {
       if (tty) bar("plan", e.total, "applications").update(e.applications);
-      else if (e.total > 0 && Math.floor((10 * e.applications) / e.total) > planTenths) {
+      // (only for planning that takes a while: a small file is planned before a line would help)
+      else if (
+        now() - (planStarted ??= now()) >= 1000 &&
+        e.total > 0 &&
+        Math.floor((10 * e.applications) / e.total) > planTenths
+      ) {
         planTenths = Math.floor((10 * e.applications) / e.total);
-        const elapsed = Date.now() - planStarted;
+        const elapsed = now() - planStarted!;
         const eta = (elapsed / e.applications) * (e.total - e.applications);
         print(`planning: ${e.applications}/${e.total} applications, ${secs(elapsed)} elapsed, ETA ${secs(eta)}`);
       }
@@ -66,15 +76,15 @@ export function renderer(json: boolean, write?: (line: string) => void, streamin
       const lines = describeEvent(e);
       // Without a terminal, proving and submission lines carry the count so far and an estimate of the time left.
       if (!tty && lines.length) {
-        if (e.type === "prove-start") counts.prove = { done: 0, total: e.toProve, t0: Date.now() };
-        if (e.type === "submit-start") counts.submit = { done: 0, total: e.total, t0: Date.now() };
+        if (e.type === "prove-start") counts.prove = { done: 0, total: e.toProve, t0: now() };
+        if (e.type === "submit-start") counts.submit = { done: 0, total: e.total, t0: now() };
         const c =
           e.type === "batch-proved"
             ? counts.prove
             : /^batch-(already-)?attested$/.test(e.type)
               ? counts.submit
               : undefined;
-        if (c) lines[0] += ` [${progressText(c)}]`;
+        if (c) lines[0] += ` [${progressText(c, now())}]`;
       }
       for (const line of lines) print(line);
       if (tty && e.type === "prove-start" && e.toProve > 0) bar("prove", e.toProve, "batches");
@@ -93,9 +103,9 @@ interface Progress {
 }
 
 /** "3/10, ETA 42.0 s" after one more item is done (the rate so far times what is left). */
-function progressText(c: Progress): string {
+function progressText(c: Progress, now: number): string {
   c.done++;
-  const left = ((Date.now() - c.t0) / c.done) * Math.max(0, c.total - c.done);
+  const left = ((now - c.t0) / c.done) * Math.max(0, c.total - c.done);
   return `${c.done}/${c.total}${c.done < c.total ? `, ETA ${secs(left)}` : ""}`;
 }
 

@@ -80,4 +80,12 @@ describe("pipeline events as text", () => {
       }),
     ).to.deep.equal(["batch 2 (nonce 5): attested in block 9, gas 600000 (300000 per decision)"]);
   });
+
+  it("says where proving happens: local workers or the Redis queue", () => {
+    const start = { type: "prove-start", total: 3, toProve: 2, reused: 1, concurrency: 2 } as const;
+    expect(describeEvent(start)).to.deep.equal(["proving 2 batch(es) with 2 worker(s); 1 already proven"]);
+    expect(describeEvent({ ...start, via: 'the Redis queue "q" at redis://h:6379/0' })).to.deep.equal([
+      'proving 2 batch(es) through the Redis queue "q" at redis://h:6379/0; 1 already proven',
+    ]);
+  });
 });

@@ -211,6 +211,10 @@ describe("streaming attest, run journal and ledger (fake prover, fake anchor)", 
       /^16 application\(s\) of .*apps\.csv are already on anchor 0x[0-9a-f]{40} \(16 attested, 0 planned/,
     );
     expect(e.hint).to.match(/--skip-attested/);
+    expect(e.message.split("\n")[1]).to.equal(
+      `  row 1 (applicantId 1): attested in run ${e.rows[0].run}, batch 0, tx ${anchor.sent[0].hash}`,
+    );
+    expect(e.message.split("\n").at(-1)).to.equal("  and 6 more (--json lists them all)");
     expect(fs.readdirSync(path.join(dir, "runs")).sort()).to.have.length(2); // the first run and the ledger
     // --skip-attested: only the new row is planned and attested.
     events = [];

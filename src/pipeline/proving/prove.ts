@@ -26,6 +26,8 @@ export interface ProveOptions {
   keyId?: string;
   /** Called once per batch whose verified proof is in the store (reused or new): streaming submission waits on it. */
   onStored?: (index: number) => void;
+  /** Where runJobs proves, for the prove-start event (e.g. 'the Redis queue "zkla-proving" at redis://host:6379/0'). */
+  via?: string;
   /** Checked before each new job is handed out: true stops scheduling (the submission failed). */
   shouldStop?: () => boolean;
   /**
@@ -113,7 +115,14 @@ export async function proveRun(plan: RunPlan, store: RunStore, options: ProveOpt
     if (fs.existsSync(store.batchFile(b.index))) emit({ type: "batch-stale", index: b.index });
     todo.push(b.index);
   }
-  emit({ type: "prove-start", total: plan.batches.length, toProve: todo.length, reused, concurrency });
+  emit({
+    type: "prove-start",
+    total: plan.batches.length,
+    toProve: todo.length,
+    reused,
+    concurrency,
+    ...(options.via ? { via: options.via } : {}),
+  });
   let batchMs = 0;
   // Jobs are made one at a time as provers become free: memory holds the batches in flight, not the run.
   function* jobs(): Generator<PoolJob> {

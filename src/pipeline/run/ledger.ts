@@ -46,15 +46,16 @@ export class AlreadyOnAnchorError extends ZklaError {
       .slice(0, 10)
       .map(
         (r) =>
-          `row ${r.row} (applicantId ${r.applicantId}) ${r.status === "attested" ? "attested" : "planned, not yet attested,"} in run ${r.run} batch ${r.batch}` +
-          (r.txHash ? ` (tx ${r.txHash})` : ""),
+          `  row ${r.row} (applicantId ${r.applicantId}): ${r.status === "attested" ? "attested" : "planned, not attested yet,"} in run ${r.run}, batch ${r.batch}` +
+          (r.txHash ? `, tx ${r.txHash}` : ""),
       );
-    if (rows.length > 10) shown.push(`and ${rows.length - 10} more`);
+    if (rows.length > 10) shown.push(`  and ${rows.length - 10} more (--json lists them all)`);
     const attested = rows.filter((r) => r.status === "attested").length;
     super(
       "already-on-anchor",
       `${rows.length} application(s) of ${source} are already on anchor ${anchor} ` +
-        `(${attested} attested, ${rows.length - attested} planned in an unfinished run): ${shown.join("; ")}`,
+        `(${attested} attested, ${rows.length - attested} planned in an unfinished run); nothing was planned:\n` +
+        shown.join("\n"),
       "an application is attested at most once: remove those rows, or pass --skip-attested to plan only the new rows " +
         "(rows planned in an unfinished run are attested when that run is continued)",
     );
