@@ -42,7 +42,10 @@ export function runTask<T>(name: string, description: string, proving: boolean, 
       "run id (folder under --runs-dir); default derived from the input file, chain, anchor and policy",
     )
     .addOptionalParam("runsDir", "folder holding run folders (keep it private: it stores scores and salts)", "runs")
-    .addFlag("newRun", "plan a new run even if one exists for this input (e.g. after the chain diverged)")
+    .addFlag(
+      "newRun",
+      "plan a new run even if one exists for this input (e.g. after the chain diverged); the earlier run of the file is given up",
+    )
     .addOptionalParam("deployment", "deployment manifest (default deployments/<network>.json)")
     .addOptionalParam("policyId", "policy to attest under (default: the last policy in the deployment manifest)")
     .addFlag("json", "machine-readable output: one JSON event per line on stdout");
@@ -59,7 +62,7 @@ export function runTask<T>(name: string, description: string, proving: boolean, 
     );
     t.addOptionalParam(
       "queue",
-      "prove through BullMQ on Redis (redis://[:password@]host:port; or set ZKLA_REDIS_PASSWORD): provers are anchor:worker processes on any machine",
+      "prove through BullMQ on Redis (redis://[:password@]host:port; or set ZKLA_REDIS_PASSWORD): provers are anchor:worker processes on any machine with a copy of this build",
     ).addOptionalParam("queueName", "BullMQ queue name (the workers must use the same)", "zkla-proving");
   }
   if (submitting) {
