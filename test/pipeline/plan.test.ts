@@ -114,6 +114,40 @@ describe("plan() / anchor:prove --plan-only (in-process network, mock verifiers)
     );
   });
 
+  it("the ledger is the anchor's own: the same address on a restarted chain starts another ledger", async () => {
+    const snapshot = await ethers.provider.send("evm_snapshot", []);
+    try {
+      const [admin] = await ethers.getSigners();
+      const deploy = async () => {
+        const anchor = await deployAnchor(await deployMock(), admin.address);
+        await anchor.grantRole(await anchor.POLICY_ADMIN_ROLE(), admin.address);
+        await anchor.schedulePolicy(await (await deployMock()).getAddress(), VKEY_HASH, N, loanGuest().methodId, 650n);
+        const tx = anchor.deploymentTransaction()!;
+        const blockNumber = (await tx.wait())!.blockNumber;
+        return {
+          ...deployment,
+          contracts: { stateAnchor: { address: await anchor.getAddress(), blockNumber } },
+        } as unknown as DeploymentManifest;
+      };
+      const restart = await ethers.provider.send("evm_snapshot", []);
+      const first = await deploy();
+      await plan(request({ deployment: first }));
+      // Planned and not finished on this anchor: another run of the same rows is refused.
+      const again = await plan(request({ deployment: first, run: "again" })).catch((e: unknown) => e);
+      expect((again as Error & { code?: string }).code).to.equal("already-on-anchor");
+      // The chain restarts (as a local node does) and an anchor is deployed at the same address.
+      await ethers.provider.send("evm_revert", [restart]);
+      await ethers.provider.send("evm_increaseTime", [60]);
+      const second = await deploy();
+      expect(second.contracts.stateAnchor.address).to.equal(first.contracts.stateAnchor.address);
+      const r = await plan(request({ deployment: second, run: "after-restart" }));
+      expect(r.created).to.equal(true);
+      expect(fs.readdirSync(path.join(dir, "runs", "ledger"))).to.have.length(2);
+    } finally {
+      await ethers.provider.send("evm_revert", [snapshot]);
+    }
+  });
+
   it("a bad --max-batches is a UsageError before anything is read or written", async () => {
     for (const maxBatches of [0, -2, 2.5]) {
       expect(() => planOptions({ maxBatches })).to.throw(

@@ -2,7 +2,8 @@
  * The lender's ledger of one anchor: which applications (by applicantId) it planned, in which run
  * and batch, so that no application is attested twice on that anchor.
  *
- * File: <runsDir>/ledger/<chainId>-<anchor>.jsonl, append-only, one fsync'd line per event:
+ * File: <runsDir>/ledger/<chainId>-<anchor>-<deployment block hash, 16 hex digits>.jsonl, append-only,
+ * one fsync'd line per event:
  *   {"t":"planned","run":R,"batch":i,"ids":["7","12",...]}   written while run R is planned
  *   {"t":"abandoned","run":R}                                 R's unattested batches will never be sent
  * Whether a planned batch is attested is read from its run's journal (the run store), so the ledger
@@ -65,12 +66,19 @@ export class AlreadyOnAnchorError extends ZklaError {
 export class Ledger {
   readonly file: string;
 
+  /**
+   * `instance` tells apart two anchors at the same address on two chains with the same id (a local
+   * node restarted, the in-process network of each `npm run demo`): the hash of the block the anchor
+   * was deployed in. Without it the ledger is keyed by chain id and address alone.
+   */
   constructor(
     readonly runsDir: string,
     chainId: bigint,
     readonly anchor: string,
+    instance?: string,
   ) {
-    this.file = path.join(runsDir, "ledger", `${chainId}-${anchor.toLowerCase()}.jsonl`);
+    const suffix = instance ? `-${instance.replace(/^0x/, "").slice(0, 16)}` : "";
+    this.file = path.join(runsDir, "ledger", `${chainId}-${anchor.toLowerCase()}${suffix}.jsonl`);
   }
 
   /** The applications of `ids` already on the anchor (attested, or planned in an unfinished run). */

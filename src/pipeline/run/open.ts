@@ -43,6 +43,8 @@ export interface OpenRunOptions {
    * src/pipeline/run/ledger.ts) are left out instead of refusing the file (AlreadyOnAnchorError).
    */
   skipAttested?: boolean;
+  /** The anchor's deployment block hash: which ledger (src/pipeline/run/ledger.ts) this anchor has. */
+  anchorInstance?: string;
   /** Load an existing run whatever maxBatches it was planned with (anchor:submit never plans). */
   anyMaxBatches?: boolean;
   /** The rows of `input`, already validated by readApplications (saves reading the file twice). */
@@ -82,7 +84,7 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
     runId += "-" + new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
   const store = new RunStore(path.join(o.runsDir, runId));
   if (store.exists() && !o.newRun) {
-    checkNotAbandoned(o.runsDir, o.context, runId, store.dir);
+    checkNotAbandoned(o.runsDir, o.context, runId, store.dir, o.anchorInstance);
     const plan = store.loadPlan();
     checkSameRun(plan, sha256, o.context, store.dir);
     if (!o.anyMaxBatches) checkSameLimit(plan, o.maxBatches, store.dir);
@@ -93,7 +95,7 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   // Validation happens before anything else: a bad file plans, proves and sends nothing.
   // The whole file is validated (a bad row anywhere plans nothing); only the planned rows get salts.
   const inputs = o.validated ?? readApplications(o.input, { scoreBits: o.policy.scoreBits });
-  const ledger = new Ledger(o.runsDir, o.context.chainId, o.context.anchor);
+  const ledger = new Ledger(o.runsDir, o.context.chainId, o.context.anchor, o.anchorInstance);
   // --new-run gives up the earlier run of this file: its batches not attested yet are never sent.
   const superseded = new RunStore(path.join(o.runsDir, defaultId));
   if (o.newRun && !o.runId && superseded.exists()) ledger.abandon(defaultId);
@@ -183,8 +185,14 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
 }
 
 /** Refuses to continue a run that --new-run gave up (a later run may plan its unattested rows). */
-export function checkNotAbandoned(runsDir: string, ctx: RunContext, runId: string, dir: string): void {
-  if (new Ledger(runsDir, ctx.chainId, ctx.anchor).isAbandoned(runId))
+export function checkNotAbandoned(
+  runsDir: string,
+  ctx: RunContext,
+  runId: string,
+  dir: string,
+  anchorInstance?: string,
+): void {
+  if (new Ledger(runsDir, ctx.chainId, ctx.anchor, anchorInstance).isAbandoned(runId))
     throw new RunMismatchError(
       `run ${runId} in ${dir} was given up by --new-run: its batches not attested then may be planned in a later run, so it is not continued`,
       "continue the run that replaced it (see the runs folder), or plan the rows not attested yet with --skip-attested",

@@ -79,6 +79,18 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
     guestMethodId: loanGuest().methodId,
   });
   const runsDir = path.resolve(o.runsDir);
+  // The ledger of this very anchor: the hash of its deployment block tells it apart from an anchor at
+  // the same address on a restarted local chain.
+  const deployedAt = o.deployment.contracts.stateAnchor.blockNumber;
+  const anchorInstance =
+    typeof deployedAt === "number"
+      ? ((
+          await withRetry("read the anchor's deployment block", () => o.provider.getBlock(deployedAt), {
+            ...DEFAULT_RETRY,
+            onRetry: (i) => emit({ type: "retry", ...i }),
+          })
+        )?.hash ?? undefined)
+      : undefined;
   if (!o.input) {
     if (!o.run)
       throw new UsageError(
@@ -90,7 +102,7 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
       throw new UsageError(`no run ${o.run} in ${runsDir}`, "plan it with anchor:prove --input <file>");
     const plan = store.loadPlan();
     checkRunTarget(plan, context, store.dir);
-    checkNotAbandoned(runsDir, context, o.run, store.dir);
+    checkNotAbandoned(runsDir, context, o.run, store.dir, anchorInstance);
     if (o.maxBatches !== undefined && !o.mustExist) checkSameLimit(plan, o.maxBatches, store.dir);
     emit(runLoadedEvent(plan, store.dir));
     return { plan, store, created: false, context, policy };
@@ -119,6 +131,7 @@ export async function openRunSession(o: RunSessionOptions): Promise<RunSession> 
     runId: o.run || undefined,
     newRun: o.newRun,
     skipAttested: o.skipAttested,
+    anchorInstance,
     maxBatches: o.maxBatches,
     anyMaxBatches: o.mustExist,
     validated,
