@@ -130,6 +130,18 @@ export class RunStore {
 
   /** The status of every batch (replays journal.jsonl; only the bytes appended since the last call are read). */
   readManifest(): RunManifest {
+    return structuredClone(this.live());
+  }
+
+  /** The status of one batch: O(1) apart from the journal lines appended since the last read. */
+  batchStatus(index: number): ManifestBatch {
+    const entry = this.live().batches[index];
+    if (!entry) throw new Error(`run ${this.loadPlan().runId} in ${this.dir} has no batch ${index}`);
+    return { ...entry };
+  }
+
+  /** The replayed state itself (not a copy), brought up to date with the journal's new lines. */
+  private live(): RunManifest {
     const plan = this.loadPlan();
     if (!this.state) {
       this.state = {
@@ -154,12 +166,12 @@ export class RunStore {
       for (const line of text.slice(0, end).split("\n")) if (line) apply(this.state.manifest, JSON.parse(line));
       this.state.journalBytes += Buffer.byteLength(text.slice(0, end));
     }
-    return structuredClone(this.state.manifest);
+    return this.state.manifest;
   }
 
   /** Records a change of one batch: one fsync'd journal line. */
   updateBatch(index: number, change: Partial<ManifestBatch>): void {
-    const m = this.readManifest();
+    const m = this.live();
     if (!m.batches[index]) throw new Error(`run ${m.runId} has no batch ${index}`);
     const line: JournalLine = { i: index };
     for (const [k, v] of Object.entries(change)) (line as Record<string, unknown>)[k] = v === undefined ? null : v;
@@ -181,7 +193,7 @@ export class RunStore {
    */
   syncReceipts(): void {
     const plan = this.loadPlan();
-    const manifest = this.readManifest();
+    const manifest = this.live();
     const tmp = `${this.receiptsFile}.${process.pid}.tmp`;
     const out = new LineWriter(tmp, 0o600);
     out.write(RECEIPTS_HEADER + "\n");

@@ -167,7 +167,7 @@ export async function submitRun(
         throw diverged(state.nonce, state.root, `the plan expects root ${hex(expected)} at that nonce`);
       }
       if (state.nonce > b.nonce) {
-        const m = store.readManifest().batches[i];
+        const m = store.batchStatus(i);
         if (m.status !== "attested") {
           // Attested, but not recorded (a stop between mining and recording): keep the transaction
           // an earlier attempt sent when its receipt shows it succeeded (it carried this nonce).
@@ -243,7 +243,7 @@ export async function submitRun(
    */
   async function sendOrResume(b: BatchHead, stored: StoredBatch): Promise<TxReceiptInfo | "retry"> {
     const call = attestCall(plan, stored);
-    const entry = store.readManifest().batches[b.index];
+    const entry = store.batchStatus(b.index);
     if (entry.status === "sent" && entry.accountNonce !== undefined) {
       const outcome = await awaitEarlier(b, entry.txHash, entry.accountNonce);
       if (outcome !== "resend") return outcome;
