@@ -167,6 +167,19 @@ describe("streaming attest, run journal and ledger (fake prover, fake anchor)", 
     expect(reopened.readManifest().batches[3].status).to.equal("proved");
   });
 
+  it("a batches.jsonl line that does not match plan.json (an edited run folder) is refused, not used", async () => {
+    const { plan, store } = await open();
+    const text = fs.readFileSync(store.batchesFile, "utf8");
+    // Same length, other fingerprint: the byte offsets in plan.json still point at the line.
+    const f = plan.batches[1].fingerprint;
+    const edited = f.slice(0, -1) + (f.endsWith("0") ? "1" : "0");
+    fs.writeFileSync(store.batchesFile, text.replace(f, edited));
+    expect(() => new RunStore(store.dir).readBatch(1)).to.throw(
+      `${store.batchesFile}: batch 1 does not match plan.json (the run folder was edited)`,
+    );
+    expect(new RunStore(store.dir).readBatch(0).fingerprint).to.equal(plan.batches[0].fingerprint);
+  });
+
   it("a run folder of the first format (plan.json with every batch, manifest.json) is converted when opened", async () => {
     const { plan, store } = await open();
     const batches = [...store.readBatches()].map((x) => x.batch);
