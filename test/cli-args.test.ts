@@ -65,6 +65,13 @@ describe("CLI: prove and submit arguments are checked first", function () {
     expect(r.stdout).to.equal("");
   });
 
+  it("anchor:worker --lock-seconds below 2: said once, exit 2, before Redis is contacted", async () => {
+    const r = await runCli(["anchor:worker", "--queue", "redis://127.0.0.1:1", "--lock-seconds", "1"], {});
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.equal('error bad-argument: --lock-seconds must be an integer >= 2, got "1"\n');
+    expect(r.stdout).to.equal("");
+  });
+
   it("without a terminal, proving and submission lines carry counts and an ETA; planning every tenth", () => {
     const lines: string[] = [];
     let clock = 0;

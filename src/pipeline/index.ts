@@ -6,6 +6,7 @@ export {
   parseApplications,
   readApplications,
   assignSalts,
+  withSalt,
   randomFieldElement,
   formatFromPath,
   MIN_GIVEN_SALT,

@@ -13,7 +13,8 @@ import type { AnchorClient, RunPlan } from "./types";
 export class ProofFeed {
   private readonly ready = new Set<number>();
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }[]>();
-  private ended?: Error;
+  /** Set when proving ended: its error, or null when it ended without one. */
+  private ended?: Error | null;
 
   stored(index: number): void {
     this.ready.add(index);
@@ -21,16 +22,16 @@ export class ProofFeed {
     this.waiting.delete(index);
   }
 
-  /** Proving ended: whoever still waits will not get a proof (the reason, or "not proven"). */
+  /** Proving ended: whoever still waits will not get a proof (the proving error, or "not proven"). */
   end(error?: Error): void {
-    this.ended = error ?? new Error("proving ended without this batch");
+    this.ended = error ?? null;
     for (const [index, ws] of this.waiting) for (const w of ws) w.reject(this.reason(index));
     this.waiting.clear();
   }
 
   wait(index: number): Promise<void> {
     if (this.ready.has(index)) return Promise.resolve();
-    if (this.ended) return Promise.reject(this.reason(index));
+    if (this.ended !== undefined) return Promise.reject(this.reason(index));
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(index) ?? [];
       list.push({ resolve, reject });
@@ -39,10 +40,7 @@ export class ProofFeed {
   }
 
   private reason(index: number): Error {
-    const e = this.ended!;
-    return e.message === "proving ended without this batch"
-      ? new Error(`batch ${index} was not proven: proving ended without it`)
-      : e;
+    return this.ended ?? new Error(`batch ${index} was not proven: proving ended without it`);
   }
 }
 

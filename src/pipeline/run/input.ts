@@ -130,12 +130,12 @@ export function assignSalts(
   apps: readonly ApplicationInput[],
   random: () => bigint = randomFieldElement,
 ): SaltedApplication[] {
-  return apps.map((a) => ({
-    applicantId: a.applicantId,
-    score: a.score,
-    salt: a.salt ?? random(),
-    saltGenerated: a.salt === undefined,
-  }));
+  return apps.map((a) => withSalt(a, random));
+}
+
+/** One application with its salt: the given one, or one drawn now. */
+export function withSalt(a: ApplicationInput, random: () => bigint = randomFieldElement): SaltedApplication {
+  return { applicantId: a.applicantId, score: a.score, salt: a.salt ?? random(), saltGenerated: a.salt === undefined };
 }
 
 /** Random bytes drawn 32 KiB at a time (one getrandom call per 1,024 salts, not one per salt); used bytes are zeroed. */

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../errors";
 import { RunMismatchError } from "../errors";
-import { randomFieldElement, readApplications, type ApplicationInput } from "./input";
+import { randomFieldElement, readApplications, withSalt, type ApplicationInput } from "./input";
 import { AlreadyOnAnchorError, Ledger } from "./ledger";
 import { finalRoot, planRun } from "./plan";
 import { RunStore } from "./store";
@@ -119,16 +119,9 @@ export async function openRun(o: OpenRunOptions): Promise<OpenedRun> {
   const start = await o.readStart();
   const random = o.random ?? randomFieldElement;
   function* salted() {
-    for (let i = 0; i < rows; i++) {
-      const a = fresh[i];
-      yield {
-        applicantId: a.applicantId,
-        score: a.score,
-        salt: a.salt ?? random(),
-        saltGenerated: a.salt === undefined,
-      };
-    }
+    for (let i = 0; i < rows; i++) yield withSalt(fresh[i], random); // drawn as planned: one batch in memory
   }
+
   const planWriter = store.begin();
   const ledgerWriter = ledger.planning(runId);
   const every = Math.max(1, Math.floor(rows / o.context.batchSize / 100));

@@ -84,7 +84,7 @@ export class RunStore {
   begin(): PlanWriter {
     fs.mkdirSync(path.join(this.dir, "batches"), { recursive: true, mode: 0o700 });
     fs.chmodSync(this.dir, 0o700);
-    for (const f of [this.journalFile]) fs.rmSync(f, { force: true });
+    fs.rmSync(this.journalFile, { force: true });
     return new PlanWriter(this);
   }
 
@@ -106,7 +106,7 @@ export class RunStore {
   readBatch(index: number): PlannedBatch {
     const head = this.loadPlan().batches[index];
     if (!head) throw new Error(`run ${this.plan?.runId} in ${this.dir} has no batch ${index}`);
-    const line = readLine(this.batchesFile, head.offset, head.length);
+    const line = readBytes(this.batchesFile, head.offset, head.length);
     const b = batchFromLine(line);
     if (b.batch.fingerprint !== head.fingerprint || b.batch.index !== index)
       throw new Error(`${this.batchesFile}: batch ${index} does not match plan.json (the run folder was edited)`);
@@ -161,7 +161,7 @@ export class RunStore {
     }
     const size = fs.existsSync(this.journalFile) ? fs.statSync(this.journalFile).size : 0;
     if (size > this.state.journalBytes) {
-      const text = readLine(this.journalFile, this.state.journalBytes, size - this.state.journalBytes);
+      const text = readBytes(this.journalFile, this.state.journalBytes, size - this.state.journalBytes);
       const end = text.lastIndexOf("\n") + 1; // a line still being written by another process waits
       for (const line of text.slice(0, end).split("\n")) if (line) apply(this.state.manifest, JSON.parse(line));
       this.state.journalBytes += Buffer.byteLength(text.slice(0, end));
@@ -373,7 +373,7 @@ export function cutTornTail(file: string): void {
   }
 }
 
-function readLine(file: string, offset: number, length: number): string {
+function readBytes(file: string, offset: number, length: number): string {
   const fd = fs.openSync(file, "r");
   try {
     const buf = Buffer.alloc(length);
