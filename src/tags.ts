@@ -8,3 +8,5 @@ import { asciiTag } from "./field";
 export const TAG_TAPE = asciiTag("zkla.tape.v1");
 export const TAG_COMMITMENT = asciiTag("zkla.commitment.v1");
 export const TAG_METHOD = asciiTag("zkla.method.v1");
+/** The zkVM's tape-read fingerprint challenge (circuits/zkvm/zkvm.circom ReadsChallenge). */
+export const TAG_READS = asciiTag("zkla.reads.v1");

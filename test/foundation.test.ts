@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { SNARK_SCALAR_FIELD, asciiTag, assertFieldElement, toBigInt } from "../src/field";
 import { spongeDigest } from "../src/hash";
 import { batchTape, tapeDigest, tapeLength } from "../src/tape";
-import { TAG_COMMITMENT, TAG_METHOD, TAG_TAPE } from "../src/tags";
+import { TAG_COMMITMENT, TAG_METHOD, TAG_READS, TAG_TAPE } from "../src/tags";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -20,7 +20,7 @@ describe("foundation: field, tags, sponge, tape", () => {
 
   it("circuits/lib/tags.circom hard-codes the same tags as src/tags.ts", () => {
     const circom = fs.readFileSync(path.join(__dirname, "..", "circuits", "lib", "tags.circom"), "utf8");
-    for (const [name, value] of Object.entries({ TAG_TAPE, TAG_COMMITMENT, TAG_METHOD })) {
+    for (const [name, value] of Object.entries({ TAG_TAPE, TAG_COMMITMENT, TAG_METHOD, TAG_READS })) {
       const m = new RegExp(`function ${name}\\(\\) \\{ return (\\d+); \\}`).exec(circom);
       expect(m, name).to.not.equal(null);
       expect(BigInt(m![1]), name).to.equal(value);

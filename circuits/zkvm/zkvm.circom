@@ -28,35 +28,52 @@ template OneHot(N) {
     weighted === idx;
 }
 
-// TapeShift(NIN, NOUT): the unread tape suffix after one step. win[i] = tape[tp + i] before the
-// step; wout[i] = tape[tp' + i] after it, where tp' = tp + advance. Positions past the tape are 0.
-// Inputs: win[NIN], advance (boolean). Output: wout[NOUT], NOUT <= NIN.
-// Caller must enforce: advance is boolean (ZkStep's isRead is an opcode selector).
-template TapeShift(NIN, NOUT) {
-    signal input win[NIN];
-    signal input advance;
-    signal output wout[NOUT];
-    for (var i = 0; i < NOUT; i++) {
-        if (i + 1 < NIN) {
-            wout[i] <== win[i] + advance * (win[i + 1] - win[i]);
-        } else {
-            wout[i] <== win[i] - advance * win[i];
+// BitMux(N): out = in[idx], selected by a binary tree on idx's bits (N - 1 products instead of
+// N one-hot bits plus N products). Entries from N up to the next power of two read as 0.
+// Inputs: in[N], idx. Output: out.
+// Caller must enforce: nothing; idx >= 2^ceil(log2 N) makes the bit decomposition unsatisfiable.
+template BitMux(N) {
+    var B = 1;
+    while ((1 << B) < N) {
+        B++;
+    }
+    var W = 1 << B;
+    signal input in[N];
+    signal input idx;
+    signal output out;
+
+    component bits = Num2Bits(B);
+    bits.in <== idx;
+    var v[W];
+    for (var i = 0; i < W; i++) {
+        v[i] = i < N ? in[i] : 0;
+    }
+    signal pick[W];
+    var c = 0;
+    for (var l = 0; l < B; l++) {
+        for (var j = 0; j < (W >> (l + 1)); j++) {
+            pick[c] <== bits.out[l] * (v[2 * j + 1] - v[2 * j]);
+            v[j] = v[2 * j] + pick[c];
+            c++;
         }
     }
+    out <== v[0];
 }
 
-// ZkStep(P, L, K, J): one machine step, fully constrained.
+// ZkStep(P, K, J): one machine step, fully constrained.
 // Inputs: prog[P] (program words), params[K], pc, reg[7] (r1..r7; r0 is the constant 0),
-//         tp (tape pointer), jp (journal pointer), tapeHead (= tape[tp] when tp < L).
-// Outputs: pcNext, regNext[7], tpNext, jpNext, isRead, isHalt, journalOut[J] (the word written
-//          at journal position i by this step, else 0).
+//         tp (tape pointer), jp (journal pointer), tapeHead (the word a READ at this step reads:
+//         a hint, which ZkVM's tape fingerprint checks).
+// Outputs: pcNext, regNext[7], tpNext, jpNext, isRead, isHalt, readWord (isRead * tapeHead),
+//          journalOut[J] (the word written at journal position i by this step, else 0).
 // Constraints that make the run invalid: pc not in 0..P-1; the fetched word not a valid
 // instruction (fields range-checked by one-hot selectors and a 16-bit decomposition, opcode 0 has
-// no selector); LT/LE operand >= 2^32; READ with tp == L; PUB k with k >= K; WRITE with jp == J;
+// no selector); LT/LE operand >= 2^32; PUB k with k >= K; WRITE with jp == J;
 // ASSERT with reg[rs1] != reg[rs2].
 // Caller must enforce: tp <= L and jp <= J on entry (ZkVM starts both at 0 and they only grow by
-// the checked READ/WRITE), tapeHead = tape[tp], reg are r1..r7, K <= 8.
-template ZkStep(P, L, K, J) {
+// the checked READ/WRITE), tapeHead = tape[tp] whenever isRead = 1 (ZkVM's fingerprint), reg are
+// r1..r7, K <= 8.
+template ZkStep(P, K, J) {
     signal input prog[P];
     signal input params[K];
     signal input pc;
@@ -70,17 +87,15 @@ template ZkStep(P, L, K, J) {
     signal output jpNext;
     signal output isRead;
     signal output isHalt;
+    signal output readWord;
     signal output journalOut[J];
 
-    // Fetch: the pc one-hot also proves 0 <= pc < P.
-    component pcSel = OneHot(P);
-    pcSel.idx <== pc;
-    signal fetched[P];
-    var word = 0;
-    for (var i = 0; i < P; i++) {
-        fetched[i] <== pcSel.sel[i] * prog[i];
-        word += fetched[i];
-    }
+    // Fetch: pc's bits select the word; a pc past the program fetches 0 (no opcode: unsatisfiable)
+    // and a pc of 2^ceil(log2 P) or more has no bit decomposition.
+    component fetch = BitMux(P);
+    fetch.in <== prog;
+    fetch.idx <== pc;
+    signal word <== fetch.out;
 
     // Decode: op one-hot over the 15 valid opcodes (op 0 or op >= 16 cannot satisfy it),
     // register fields one-hot over 0..7, imm in 16 bits; one linear equation ties them to the word.
@@ -95,16 +110,17 @@ template ZkStep(P, L, K, J) {
         opValue += k * opSel[k];
     }
     opCount === 1;
-    component rd = OneHot(8);
+    component rdBits = Num2Bits(3);
     component rs1 = OneHot(8);
-    component rs2 = OneHot(8);
-    rd.idx <-- (word \ 16) % 8;
+    signal rs2;
+    rdBits.in <-- (word \ 16) % 8;
+    signal rd <== rdBits.in;
     rs1.idx <-- (word \ 128) % 8;
-    rs2.idx <-- (word \ 1024) % 8;
+    rs2 <-- (word \ 1024) % 8;
     component immBits = Num2Bits(16);
     immBits.in <-- (word \ 8192) % 65536;
     signal imm <== immBits.in;
-    word === opValue + 16 * rd.idx + 128 * rs1.idx + 1024 * rs2.idx + 8192 * imm;
+    word === opValue + 16 * rd + 128 * rs1.idx + 1024 * rs2 + 8192 * imm;
 
     isHalt <== opSel[1];
     signal isAdd <== opSel[2];
@@ -122,19 +138,22 @@ template ZkStep(P, L, K, J) {
     signal isWrite <== opSel[14];
     signal isAssert <== opSel[15];
 
-    // Operands a = reg[rs1], b = reg[rs2] (r0 reads 0).
+    // Operands a = reg[rs1], b = reg[rs2] (r0 reads 0). rs1's one-hot also selects PUB's param;
+    // rs2 is only an operand, so a bit tree (which also range-checks it to 3 bits) is cheaper.
     signal aTerm[7];
-    signal bTerm[7];
     var aAcc = 0;
-    var bAcc = 0;
     for (var j = 0; j < 7; j++) {
         aTerm[j] <== rs1.sel[j + 1] * reg[j];
-        bTerm[j] <== rs2.sel[j + 1] * reg[j];
         aAcc += aTerm[j];
-        bAcc += bTerm[j];
     }
     signal a <== aAcc;
-    signal b <== bAcc;
+    component bMux = BitMux(8);
+    bMux.in[0] <== 0;
+    for (var j = 0; j < 7; j++) {
+        bMux.in[j + 1] <== reg[j];
+    }
+    bMux.idx <== rs2;
+    signal b <== bMux.out;
 
     // Field product (MUL).
     signal product <== a * b;
@@ -180,14 +199,25 @@ template ZkStep(P, L, K, J) {
     signal addiImm <== isAddi * imm;
     signal mulVal <== isMul * product;
     signal eqVal <== isEq * eq;
-    signal readVal <== isRead * tapeHead;
+    readWord <== isRead * tapeHead;
     signal pubVal <== isPub * pubAcc;
-    signal value <== addLike + addSubB + addiImm + mulVal + cmpResult + eqVal + readVal + pubVal;
+    signal value <== addLike + addSubB + addiImm + mulVal + cmpResult + eqVal + readWord + pubVal;
+    // writeSel is rd's one-hot when the opcode writes rd, else all 0: booleans summing to writesRd
+    // whose weighted sum is writesRd * rd (3 constraints fewer than a one-hot and a gate per register).
     signal writesRd <== isAdd + isSub + isMul + isAddi + isLt + isLe + isEq + isRead + isPub;
-    signal writeSel[7];
+    signal writeSel[8];
+    var selCount = 0;
+    var selWeighted = 0;
+    for (var j = 0; j < 8; j++) {
+        writeSel[j] <-- writesRd * (rd == j ? 1 : 0);
+        writeSel[j] * (writeSel[j] - 1) === 0;
+        selCount += writeSel[j];
+        selWeighted += j * writeSel[j];
+    }
+    selCount === writesRd;
+    selWeighted === writesRd * rd;
     for (var j = 0; j < 7; j++) {
-        writeSel[j] <== writesRd * rd.sel[j + 1]; // rd = r0 discards the value
-        regNext[j] <== reg[j] + writeSel[j] * (value - reg[j]);
+        regNext[j] <== reg[j] + writeSel[j + 1] * (value - reg[j]); // rd = r0 discards the value
     }
 
     // Control flow: HALT keeps pc (a self-loop), JMP/taken branch go to imm, else pc + 1.
@@ -198,9 +228,6 @@ template ZkStep(P, L, K, J) {
     pcNext <== pc + 1 - isHalt + jumpDelta;
 
     // READ: tp < L, i.e. isRead * (L - tp) is invertible when isRead = 1.
-    signal readRoom <== isRead * (L - tp);
-    signal readRoomInv <-- readRoom != 0 ? 1 / readRoom : 0;
-    readRoom * readRoomInv === isRead;
     tpNext <== tp + isRead;
 
     // WRITE rs1: journal[jp] = a, jp < J.
@@ -266,14 +293,65 @@ template MethodId(P) {
     out <== result;
 }
 
+// ReadsChallenge(T): the fingerprint challenge gamma, a Poseidon sponge over the T + 2 words
+//   [methodId, tapeDigest, readWord[0..T-1]]
+// from the state TAG_READS: h = TAG_READS; h = Poseidon(16)(h, next 15 words, zero-padded) per chunk.
+// T is fixed by the circuit, so the length needs no hashing. Every value a cheating prover could
+// pick (the words it claims to READ) is hashed before gamma exists, so it cannot choose them to
+// cancel at gamma (Fiat-Shamir inside the circuit).
+// Inputs: methodId, tapeDigest, readWord[T]. Output: gamma.
+// Caller must enforce: nothing.
+template ReadsChallenge(T) {
+    signal input methodId;
+    signal input tapeDigest;
+    signal input readWord[T];
+    signal output gamma;
+
+    var RATE = 15;
+    var WORDS = T + 2;
+    var CHUNKS = (WORDS + RATE - 1) \ RATE;
+    component absorb[CHUNKS];
+    for (var c = 0; c < CHUNKS; c++) {
+        absorb[c] = Poseidon(16);
+        absorb[c].inputs[0] <== c == 0 ? TAG_READS() : absorb[c - 1].out;
+        for (var j = 0; j < RATE; j++) {
+            var idx = c * RATE + j;
+            if (idx == 0) {
+                absorb[c].inputs[1 + j] <== methodId;
+            } else if (idx == 1) {
+                absorb[c].inputs[1 + j] <== tapeDigest;
+            } else if (idx < WORDS) {
+                absorb[c].inputs[1 + j] <== readWord[idx - 2];
+            } else {
+                absorb[c].inputs[1 + j] <== 0;
+            }
+        }
+    }
+    gamma <== absorb[CHUNKS - 1].out;
+}
+
+// The tape word at position tp (0 past the tape): witness computation only, never a constraint.
+function tapeWordAt(L, tape, tp) {
+    var word = 0;
+    for (var j = 0; j < L; j++) {
+        if (j == tp) {
+            word = tape[j];
+        }
+    }
+    return word;
+}
+
 // ZkVM(T, P, L, K, J): a run of the program (identified by methodId) on the private tape, for
 // exactly T steps, that halts; public signals in this order:
 //   methodId, tapeDigest, params[K], journalLen, journal[J]
 // Private inputs: progLen (1..P), prog[P] (words past progLen are 0), tape[L].
 // Guarantees: methodId = spongeDigest(TAG_METHOD, prog[0..progLen-1]); tapeDigest = TapeDigest(L)
-// of the tape; every step is a valid instruction executed as in docs/zkvm.md; the last step
-// executes HALT (halting is a self-loop, so nothing changes after the first HALT); journal[i] is
-// the i-th word written and 0 past journalLen.
+// of the tape; every step is a valid instruction executed as in docs/zkvm.md; the words READ are
+// tape[0], tape[1], ... in order (tape fingerprint below); the last step executes HALT (halting is
+// a self-loop, so nothing changes after the first HALT); journal[i] is the i-th word written and 0
+// past journalLen.
+// Cost: about 290 constraints per step plus about 45 per tape word (digest and fingerprint); the
+// step does not depend on L.
 // Caller must enforce: public inputs are canonical field elements (< r; the generated verifier
 // checks this); T >= 1, 1 <= P, 1 <= K <= 8, J >= 1, L >= 1.
 template ZkVM(T, P, L, K, J) {
@@ -298,24 +376,16 @@ template ZkVM(T, P, L, K, J) {
     digest.words <== tape;
     tapeDigest === digest.out;
 
+    // Each step's tapeHead is a hint (the word at the tape pointer); the fingerprint checks the
+    // words actually READ. A window of the unread tape per step would cost about L constraints per step.
     component step[T];
-    component shift[T - 1 > 0 ? T - 1 : 1];
-    var W0 = L < T ? L : T; // unread-tape window size before step 0 (step t reads at most T - t more words)
-    signal window0[W0];
-    for (var i = 0; i < W0; i++) {
-        window0[i] <== tape[i];
-    }
+    signal head[T];
     var journalAcc[J];
     for (var i = 0; i < J; i++) {
         journalAcc[i] = 0;
     }
     for (var t = 0; t < T; t++) {
-        var win = L < T - t ? L : T - t;
-        var winNext = L < T - t - 1 ? L : T - t - 1;
-        step[t] = ZkStep(P, L, K, J);
-        if (t < T - 1) {
-            shift[t] = TapeShift(win, winNext);
-        }
+        step[t] = ZkStep(P, K, J);
         step[t].prog <== prog;
         step[t].params <== params;
         if (t == 0) {
@@ -325,22 +395,15 @@ template ZkVM(T, P, L, K, J) {
             }
             step[t].tp <== 0;
             step[t].jp <== 0;
-            step[t].tapeHead <== window0[0];
+            head[t] <-- tapeWordAt(L, tape, 0);
         } else {
             step[t].pc <== step[t - 1].pcNext;
             step[t].reg <== step[t - 1].regNext;
             step[t].tp <== step[t - 1].tpNext;
             step[t].jp <== step[t - 1].jpNext;
-            step[t].tapeHead <== shift[t - 1].wout[0];
+            head[t] <-- tapeWordAt(L, tape, step[t - 1].tpNext);
         }
-        if (t < T - 1) {
-            if (t == 0) {
-                shift[t].win <== window0;
-            } else {
-                shift[t].win <== shift[t - 1].wout;
-            }
-            shift[t].advance <== step[t].isRead;
-        }
+        step[t].tapeHead <== head[t];
         for (var i = 0; i < J; i++) {
             journalAcc[i] += step[t].journalOut[i];
         }
@@ -350,4 +413,50 @@ template ZkVM(T, P, L, K, J) {
     for (var i = 0; i < J; i++) {
         journal[i] === journalAcc[i];
     }
+
+    // Tape fingerprint at gamma: sum over READ steps of readWord * gamma^(tape pointer) must equal
+    // sum_{j < tpEnd} tape[j] * gamma^j. The READ steps have pointers 0, 1, ..., tpEnd - 1 (each READ
+    // advances it by one), so both sides are polynomials in gamma of degree < L that differ iff some
+    // word READ differs from the tape word at its position; gamma is a hash of everything the prover
+    // chose (ReadsChallenge), so a difference vanishes at gamma with probability at most L / r.
+    component challenge = ReadsChallenge(T);
+    challenge.methodId <== methodId;
+    challenge.tapeDigest <== tapeDigest;
+    for (var t = 0; t < T; t++) {
+        challenge.readWord[t] <== step[t].readWord;
+    }
+    signal gamma <== challenge.gamma;
+
+    signal advanceBy[T]; // isRead * (gamma - 1): the pointer power's factor at step t is 1 + advanceBy
+    signal pointerPow[T + 1]; // gamma^(tape pointer before step t)
+    signal readTerm[T];
+    var readSum = 0;
+    pointerPow[0] <== 1;
+    for (var t = 0; t < T; t++) {
+        readTerm[t] <== step[t].readWord * pointerPow[t];
+        readSum += readTerm[t];
+        advanceBy[t] <== step[t].isRead * (gamma - 1);
+        pointerPow[t + 1] <== pointerPow[t] + pointerPow[t] * advanceBy[t];
+    }
+
+    // tapeSum = sum_{j < tpEnd} tape[j] * gamma^j; the one-hot also proves tpEnd <= L.
+    component tpEnd = OneHot(L + 1);
+    tpEnd.idx <== step[T - 1].tpNext;
+    signal tapePow[L];
+    signal tapeTerm[L];
+    signal tapePrefixTerm[L];
+    var tapeSum = 0;
+    var past = 0; // 1 iff j >= tpEnd
+    for (var j = 0; j < L; j++) {
+        if (j == 0) {
+            tapePow[j] <== 1;
+        } else {
+            tapePow[j] <== tapePow[j - 1] * gamma;
+        }
+        tapeTerm[j] <== tape[j] * tapePow[j];
+        past += tpEnd.sel[j];
+        tapePrefixTerm[j] <== (1 - past) * tapeTerm[j];
+        tapeSum += tapePrefixTerm[j];
+    }
+    readSum === tapeSum;
 }

@@ -51,9 +51,9 @@ export function loanGuestParams(b: LoanGuestBinding): bigint[] {
   return out;
 }
 
-/** Steps the loan guest takes for `activeCount` applications: 8 per application + 7. */
+/** Steps the loan guest takes for `activeCount` applications: 7 per application + 7. */
 export function loanGuestSteps(activeCount: number): number {
-  return 8 * activeCount + 7;
+  return 7 * activeCount + 7;
 }
 
 /** Proves the loan guest on the batch tape of `batch` (batch size `batchSize`, whose tape must be the zkVM's L words). */

@@ -9,7 +9,7 @@ import { SNARK_SCALAR_FIELD } from "../../src/field";
 import { batchTape } from "../../src/tape";
 import { assemble, emulate, loanGuest, methodId, zkvmInput, zkvmParams } from "../../src/zkvm";
 import type { Harness } from "../helpers/circuit";
-import { constraintIndex, testBuildPaths, testHarness } from "./helpers";
+import { constraintIndex, readsChallengeHarness, testBuildPaths, testHarness } from "./helpers";
 
 const limits = zkvmParams("test");
 const BASE = assemble(`
@@ -45,6 +45,15 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     return h.forge(target, changes);
   }
 
+  function has(name: string): boolean {
+    try {
+      h.index(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   function rejected(w: bigint[]): number[] {
     const failed = h.failedConstraints(w);
     expect(failed, "the forged witness satisfies every constraint").to.not.be.empty;
@@ -73,15 +82,9 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
 
   it("the pc changed (an instruction skipped)", () => {
     rejected(h.forge(honest, { "main.step[2].pcNext": 4n }));
-    // Fetch instruction 4 at step 3 instead of instruction 3.
-    rejected(
-      h.forge(honest, {
-        "main.step[3].pcSel.sel[3]": 0n,
-        "main.step[3].pcSel.sel[4]": 1n,
-        "main.step[3].fetched[3]": 0n,
-        "main.step[3].fetched[4]": BASE[4],
-      }),
-    );
+    // Fetch another instruction at step 3 (pc = 3): the fetched word, or pc bits that do not decompose pc.
+    rejected(h.forge(honest, { "main.step[3].word": BASE[4] }));
+    rejected(h.forge(honest, { "main.step[3].fetch.bits.out[1]": 0n, "main.step[3].fetch.bits.out[2]": 1n }));
   });
 
   it("a READ skipped or repeated (execution of another tape spliced with this tape's digest)", async () => {
@@ -106,9 +109,11 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
   it("opcode or register field out of range", () => {
     rejected(h.forge(honest, { "main.step[2].opSel[2]": 0n })); // no opcode selected (opcode 0)
     rejected(h.forge(honest, { "main.step[2].opSel[2]": 0n, "main.step[2].opSel[3]": 1n })); // another opcode than the word's
-    rejected(h.forge(honest, { "main.step[2].rd.sel[3]": 0n })); // no register selected
-    rejected(h.forge(honest, { "main.step[2].rs2.sel[2]": 0n, "main.step[2].rs2.sel[1]": 1n })); // read r1 for rs2 = r2
-    rejected(h.forge(honest, { "main.step[2].imm": 65536n })); // imm outside 16 bits
+    rejected(h.forge(honest, { "main.step[2].writeSel[3]": 0n })); // ADD r3 writing no register
+    rejected(h.forge(honest, { "main.step[2].writeSel[3]": 0n, "main.step[2].writeSel[4]": 1n })); // ... or r4
+    rejected(h.forge(honest, { "main.step[2].bMux.bits.out[1]": 0n })); // rs2 bits that do not decompose rs2 = 2
+    rejected(h.forge(honest, { "main.step[2].b": h.get(honest, "main.step[2].regNext[0]") })); // b read from r1, not r2
+    rejected(h.forge(honest, { "main.step[2].immBits.out[15]": 2n })); // imm bits that are not bits (imm outside 16 bits)
     rejected(h.forge(honest, { "main.step[3].cmpBits.out[1]": 2n })); // non-boolean bit
   });
 
@@ -119,34 +124,85 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
   });
 
   it("state changed after HALT, or the last step not halted", () => {
-    rejected(h.forge(honest, { "main.step[20].regNext[0]": 6n }));
-    rejected(h.forge(honest, { "main.step[20].pcNext": 8n }));
-    rejected(h.forge(honest, { "main.step[20].jpNext": 1n }));
-    rejected(h.forge(honest, { "main.step[20].journalOut[1]": 1n, "main.journal[1]": 2n }));
+    // BASE halts at step 7; step 15 is a halted step (signals the optimizer kept).
+    rejected(h.forge(honest, { "main.step[15].regNext[0]": 6n }));
+    rejected(h.forge(honest, { "main.step[15].pcNext": 8n }));
+    rejected(h.forge(honest, { "main.step[15].jpNext": 1n }));
+    rejected(h.forge(honest, { "main.step[15].journalOut[1]": 1n, "main.journal[1]": 2n }));
     // The last step executing something else than HALT (its HALT selector is the constant 1).
     rejected(h.forge(honest, { [`main.step[${limits.T - 1}].opSel[5]`]: 1n }));
   });
 
-  it("a READ with the tape pointer at L (past the tape) cannot be completed", async () => {
-    const program = assemble(`${"READ r1\n".repeat(limits.L)}NOP\nHALT`).words;
-    const w = await witnessOf(program, TAPE);
-    const touching = await constraintIndex(testBuildPaths().r1cs);
-    const boundCheck = (t: number) => new Set(touching.get(h.index(`main.step[${t}].readRoomInv`)) ?? []);
-    // Turn the NOP at step L (tape pointer = L) into a READ: whatever inverse is claimed, the bound check fails.
-    const t = limits.L;
-    for (const inv of [0n, 1n, 12345n]) {
-      const failed = rejected(h.forge(w, { [`main.shift[${t}].advance`]: 1n, [`main.step[${t}].readRoomInv`]: inv }));
-      expect(
-        failed.some((c) => boundCheck(t).has(c)),
-        "the tape bound constraint fails",
-      ).to.equal(true);
-    }
-    // The same forgery one step earlier (pointer L - 1, a word left) passes the bound check: it is the bound that fires.
-    const early = h.forge(w, {
-      [`main.step[${t - 1}].readRoom`]: 1n,
-      [`main.step[${t - 1}].readRoomInv`]: 1n,
+  it("a READ past the tape (pointer at L) cannot be completed", async () => {
+    const full = assemble(`${"READ r1\n".repeat(limits.L)}HALT`).words;
+    await witnessOf(full, TAPE); // L reads: the whole tape, accepted
+    const past = assemble(`${"READ r1\n".repeat(limits.L + 1)}HALT`).words;
+    const run = emulate(past, TAPE, PARAMS, limits);
+    expect(run).to.deep.include({ ok: false, reason: "tape-exhausted", step: limits.L });
+    // The witness generator evaluates every constraint: the final pointer L + 1 has no place in tpEnd's one-hot.
+    let error = "";
+    await h.witness(zkvmInput(past, TAPE, PARAMS, limits, run) as unknown as Record<string, unknown>).catch((e: Error) => {
+      error = e.message;
     });
-    expect(h.failedConstraints(early).some((c) => boundCheck(t - 1).has(c))).to.equal(false);
+    expect(error).to.match(/Assert Failed/);
+    expect(error).to.match(/OneHot/);
+  });
+
+  it("a word READ that is not the tape's word at that position (tape fingerprint)", async () => {
+    // The execution of tape B (word 1, which BASE reads, differs) with tape A's words and digest, and
+    // every fingerprint wire recomputed for that pair: the challenge from a witness of ReadsChallenge
+    // alone, the powers and terms by hand. Only the fingerprint identity can object.
+    const tapeB = [...TAPE];
+    tapeB[1] += 7n;
+    const witnessB = await witnessOf(BASE, tapeB);
+    const challenge = await readsChallengeHarness(limits.T);
+    const recompute = async (execution: bigint[], tapeSource: bigint[]) => {
+      const w = splice(execution, tapeSource, ["main.tape[", "main.tapeDigest", "main.digest."]);
+      // BASE READs at steps 0 and 1 only (the optimizer removed the readWord / isRead wires).
+      const isRead = (t: number) => (t < 2 ? 1n : 0n);
+      const readWord = (t: number) => isRead(t) * h.get(execution, `main.head[${t}]`);
+      const cw = await challenge.witness({
+        methodId: h.get(w, "main.methodId").toString(),
+        tapeDigest: h.get(w, "main.tapeDigest").toString(),
+        readWord: Array.from({ length: limits.T }, (_, t) => readWord(t).toString()),
+      });
+      const changes: Record<string, bigint> = {};
+      for (const name of challenge.names()) {
+        if (name === "main.one" || !name.startsWith("main.")) continue;
+        const target = `main.challenge.${name.slice(5)}`;
+        if (has(target)) changes[target] = challenge.get(cw, name);
+      }
+      const gamma = challenge.get(cw, "main.gamma");
+      changes["main.gamma"] = gamma;
+      let pow = 1n;
+      for (let t = 0; t < limits.T; t++) {
+        changes[`main.pointerPow[${t}]`] = pow;
+        changes[`main.readTerm[${t}]`] = (readWord(t) * pow) % SNARK_SCALAR_FIELD;
+        const advance = (isRead(t) * (gamma - 1n + SNARK_SCALAR_FIELD)) % SNARK_SCALAR_FIELD;
+        changes[`main.advanceBy[${t}]`] = advance;
+        pow = (pow * (1n + advance)) % SNARK_SCALAR_FIELD;
+      }
+      changes[`main.pointerPow[${limits.T}]`] = pow;
+      const tpEnd = Number(h.get(w, `main.step[${limits.T - 1}].tpNext`));
+      let tapePow = 1n;
+      for (let j = 0; j < limits.L; j++) {
+        const term = (h.get(w, `main.tape[${j}]`) * tapePow) % SNARK_SCALAR_FIELD;
+        changes[`main.tapePow[${j}]`] = tapePow;
+        changes[`main.tapeTerm[${j}]`] = term;
+        changes[`main.tapePrefixTerm[${j}]`] = j < tpEnd ? term : 0n;
+        tapePow = (tapePow * gamma) % SNARK_SCALAR_FIELD;
+      }
+      return h.forge(w, Object.fromEntries(Object.entries(changes).filter(([name]) => has(name))));
+    };
+    // Control: the same recomputation on the honest pair satisfies every constraint.
+    expect(h.failedConstraints(await recompute(honest, honest))).to.deep.equal([]);
+    const forged = await recompute(witnessB, honest);
+    expect(h.get(forged, "main.head[1]")).to.equal(TAPE[1] + 7n);
+    expect(h.get(forged, "main.tape[1]")).to.equal(TAPE[1]);
+    const failed = rejected(forged);
+    expect(failed, "only the fingerprint identity fails").to.have.length(1);
+    const touching = await constraintIndex(testBuildPaths().r1cs);
+    expect(touching.get(h.index("main.readTerm[1]"))).to.include(failed[0]);
   });
 
   it("methodId not matching the program", async () => {

@@ -50,6 +50,28 @@ export async function compiledZkvm(limits: ZkvmLimits, name: string): Promise<Ci
   return paths;
 }
 
+/** A harness of ReadsChallenge(T) alone (the fingerprint challenge), compiled into build/test/reads-challenge-<T>/. */
+export async function readsChallengeHarness(T: number): Promise<Harness> {
+  const dir = path.join(REPO_ROOT, "build", "test", `reads-challenge-${T}`);
+  const paths = {
+    r1cs: path.join(dir, "challenge.r1cs"),
+    sym: path.join(dir, "challenge.sym"),
+    wasm: path.join(dir, "challenge_js", "challenge.wasm"),
+    witnessCalculator: path.join(dir, "challenge_js", "witness_calculator.js"),
+  };
+  const stamp = path.join(dir, "source.sha256");
+  const hash = sourceHash(`reads-challenge:${T}`);
+  if (!(fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash && fs.existsSync(paths.wasm))) {
+    await compileTemplate(
+      { file: "circuits/zkvm/zkvm.circom", template: "ReadsChallenge", params: [T], publicInputs: [] },
+      "challenge",
+      dir,
+    );
+    fs.writeFileSync(stamp, hash);
+  }
+  return loadHarness(paths);
+}
+
 /** The registry's test-profile build (npx hardhat circuits:build --profile test, run by npm test). */
 export function testBuildPaths(withKeys = false): CircuitPaths {
   const paths = circuitPaths("zkvm", "test");

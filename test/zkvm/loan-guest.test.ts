@@ -125,9 +125,9 @@ describe("zkvm: the loan-attestation guest", function () {
     }
   });
 
-  it("a tape claiming more than N active slots cannot halt within T = 8N + 8 steps", async () => {
+  it("a tape claiming more than N active slots cannot halt within T = 7N + 7 steps", async () => {
     const h = await testHarness();
-    expect(limits.T).to.equal(8 * N + 8);
+    expect(limits.T).to.equal(7 * N + 7);
     for (const count of [BigInt(N + 1), R - 1n]) {
       const tape = batchTape(randomBatch(rng(9), N), N);
       tape[0] = count;
