@@ -14,6 +14,8 @@ include "../lib/tags.circom";
 //   applicantId[i], score[i], salt[i]  field elements; score[i] < 2^SCORE_BITS (enforced here)
 //   active[i]                          0 or 1 (enforced here); active slots form a prefix 0..k-1
 //                                      and inactive slots carry applicantId = score = salt = 0 (enforced here)
+//   active applicantIds                nonzero and strictly increasing in slot order, each step
+//                                      at most 2^64 (enforced here), hence pairwise distinct
 // Public input:
 //   threshold                          < 2^SCORE_BITS (enforced here)
 // Public outputs, in this order (snarkjs public signals: outputs, then threshold):
@@ -28,7 +30,10 @@ include "../lib/tags.circom";
 //     Solidity) does not check it, so signal + r would alias signal (docs/policy.md).
 //   - template parameters: 1 <= N <= 252 (decisionBits must not wrap), 1 <= SCORE_BITS <= 252
 //     (LessEqThan(n) needs n <= 252); both are asserted at compile time.
-//   - uniqueness of applicantId within a batch is NOT proven; src/policy rejects duplicates.
+//   - applicantIds are 64-bit (1 <= id < 2^64) and each batch is sorted by applicantId: the circuit
+//     proves the order above, not the bound of each id (slot i may reach (i + 1) * 2^64); src/policy
+//     refuses ids outside [1, 2^64) and unsorted batches, and the planner sorts each batch. The same
+//     applicant in two different batches is not prevented here.
 //   - the salts must be secret and uniformly random: they make commitments and tapeDigest hiding.
 template PolicyBatch(N, SCORE_BITS) {
     assert(N >= 1 && N <= 252);
@@ -49,6 +54,7 @@ template PolicyBatch(N, SCORE_BITS) {
     component thresholdRange = Num2Bits(SCORE_BITS);
     thresholdRange.in <== threshold;
 
+    component idStep[N];
     component scoreRange[N];
     component scoreLeThreshold[N];
     component commitHash[N];
@@ -67,6 +73,18 @@ template PolicyBatch(N, SCORE_BITS) {
         (1 - active[i]) * applicantId[i] === 0;
         (1 - active[i]) * score[i] === 0;
         (1 - active[i]) * salt[i] === 0;
+
+        // Active ids are nonzero and strictly increasing, hence pairwise distinct (one applicant
+        // cannot get two decisions in a batch). The step id[i] - id[i-1] - 1 (id[0] - 1 for slot 0)
+        // of an active slot is in [0, 2^64); inactive slots give 0. Since the previous slot of an
+        // active slot is active (prefix), by induction 1 <= id[0] < id[1] < ... as integers, with
+        // id[i] <= (i + 1) * 2^64 < r (N <= 252): no wrap around r.
+        idStep[i] = Num2Bits(64);
+        if (i == 0) {
+            idStep[i].in <== active[i] * (applicantId[i] - 1);
+        } else {
+            idStep[i].in <== active[i] * (applicantId[i] - applicantId[i - 1] - 1);
+        }
 
         // score[i] < 2^SCORE_BITS, then score[i] <= threshold with both inputs range-checked.
         scoreRange[i] = Num2Bits(SCORE_BITS);

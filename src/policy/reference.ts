@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { SNARK_SCALAR_FIELD } from "../field";
 import { poseidon } from "../hash";
 import { TAG_COMMITMENT } from "../tags";
-import { batchTape, tapeDigest, type Application } from "../tape";
+import { APPLICANT_ID_LIMIT, batchTape, tapeDigest, type Application } from "../tape";
 import { PolicyInputError } from "./errors";
 import type { PolicyParams } from "./params";
 
@@ -82,10 +82,27 @@ function fieldValue(value: unknown, field: string, hint: string): bigint {
   return x;
 }
 
-const ID_HINT = "map larger identifiers into the field first (e.g. hash them)";
+/** An applicantId: an integer in [1, 2^64), the range whose order the policy circuit proves. */
+function idValue(value: unknown, field: string): bigint {
+  const x = integerValue(value, field);
+  if (x < 1n || x >= APPLICANT_ID_LIMIT) {
+    throw new PolicyInputError(
+      field,
+      `${field} must satisfy 1 <= ${field} < 2^64, got ${x}: ` +
+        (x < 1n ? "ids start at 1 (0 marks an empty slot)" : "use 64-bit integer identifiers, e.g. a database key"),
+    );
+  }
+  return x;
+}
+
+const COMMITMENT_ID_HINT = "use the application's applicantId (a 64-bit integer)";
 const SALT_HINT = "omit the salt to have one drawn below r (withSalts)";
 
-/** Validates a batch and a threshold against `params`; returns them as canonical bigints. */
+/**
+ * Validates a batch and a threshold against `params`; returns them as canonical bigints. The batch
+ * must be sorted by applicantId (strictly increasing): the circuit proves that order, which is what
+ * makes the ids of a batch distinct.
+ */
 export function validateBatch(
   batch: readonly Application[],
   threshold: bigint,
@@ -101,14 +118,15 @@ export function validateBatch(
   }
   const t = scoreValue(threshold, "threshold", params.scoreBits);
   const seen = new Map<bigint, number>();
-  const apps = batch.map((app, i): Application => {
+  const apps: Application[] = [];
+  batch.forEach((app, i) => {
     if (typeof app !== "object" || app === null) {
       throw new PolicyInputError(
         `batch[${i}]`,
         `batch[${i}] must be an application { applicantId, score, salt }, got ${describe(app)}`,
       );
     }
-    const applicantId = fieldValue(app.applicantId, `batch[${i}].applicantId`, ID_HINT);
+    const applicantId = idValue(app.applicantId, `batch[${i}].applicantId`);
     const score = scoreValue(app.score, `batch[${i}].score`, params.scoreBits);
     if (app.salt === undefined || app.salt === null) {
       throw new PolicyInputError(
@@ -125,14 +143,25 @@ export function validateBatch(
       );
     }
     seen.set(applicantId, i);
-    return { applicantId, score, salt };
+    const previous = apps[i - 1]?.applicantId;
+    if (previous !== undefined && applicantId <= previous) {
+      throw new PolicyInputError(
+        `batch[${i}].applicantId`,
+        `batch[${i}].applicantId (${applicantId}) is below batch[${i - 1}].applicantId (${previous}): ` +
+          `the policy circuit needs strictly increasing ids: sort the batch by applicantId`,
+      );
+    }
+    apps.push({ applicantId, score, salt });
   });
   return { batch: apps, threshold: t };
 }
 
-/** Hiding commitment to one application: Poseidon(TAG_COMMITMENT, applicantId, score, salt). */
+/**
+ * Hiding commitment to one application: Poseidon(TAG_COMMITMENT, applicantId, score, salt). Only
+ * field elements are required (no id range): it also recomputes receipts' commitments (src/audit).
+ */
 export function commitment(app: Application): bigint {
-  const applicantId = fieldValue(app.applicantId, "applicantId", ID_HINT);
+  const applicantId = fieldValue(app.applicantId, "applicantId", COMMITMENT_ID_HINT);
   const score = fieldValue(app.score, "score", "scores are small non-negative integers");
   const salt = fieldValue(app.salt, "salt", SALT_HINT);
   return poseidon([TAG_COMMITMENT, applicantId, score, salt]);

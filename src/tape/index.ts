@@ -8,7 +8,9 @@
  *   index N+1 .. 2N      applicantId[0..N-1]
  *   index 2N+1 .. 3N     salt[0..N-1]
  *
- * Active slots are the prefix 0..activeCount-1; inactive slots hold zeros. Scores come first so
+ * Active slots are the prefix 0..activeCount-1; inactive slots hold zeros. Active applicantIds are
+ * 64-bit (1 <= id < 2^64) and strictly increasing in slot order (the policy circuit proves the order,
+ * which makes them distinct; the planner sorts each batch). Scores come first so
  * a guest program reads activeCount and the scores without reading ids or salts; the salts keep
  * the public digest hiding. See docs/tape.md.
  */
@@ -20,6 +22,14 @@ export interface Application {
   applicantId: bigint;
   score: bigint;
   salt: bigint;
+}
+
+/** applicantIds are integers in [1, APPLICANT_ID_LIMIT): 64 bits, the width of the policy circuit's id order check. */
+export const APPLICANT_ID_LIMIT = 1n << 64n;
+
+/** Sort order of a batch's slots: applicantId ascending (the policy circuit requires it). */
+export function byApplicantId(a: { applicantId: bigint }, b: { applicantId: bigint }): number {
+  return a.applicantId < b.applicantId ? -1 : a.applicantId > b.applicantId ? 1 : 0;
 }
 
 /** Tape length for batch size N. */

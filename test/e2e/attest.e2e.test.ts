@@ -103,7 +103,7 @@ describe("end to end on anvil: real proofs, CLI killed and resumed", function ()
     const issues = err.details.issues;
     expect(issues.map((i) => i.row)).to.deep.equal([2, 3, 4, 5, 6, 7]);
     expect(issues.map((i) => i.reason).join("\n")).to.match(
-      /missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*outside the field[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/,
+      /missing score[\s\S]*12\.5[\s\S]*2\^32[\s\S]*applicantId < 2\^64: use 64-bit integer identifiers[\s\S]*outside the field[\s\S]*duplicate applicantId 2001 \(first seen at row 1\)/,
     );
     expect(r.stderr).to.contain("6 invalid row(s); nothing was proven or sent");
     expect(fs.existsSync(runsDir), "no run folder").to.equal(false);

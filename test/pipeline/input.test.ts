@@ -85,7 +85,7 @@ describe("pipeline input", () => {
       "4,12.5,", // row 4 non-integer score
       `5,${2n ** 32n},`, // row 5 score out of range
       "6,-1,", // row 6 negative score
-      `${R},10,`, // row 7 id outside the field
+      `${R},10,`, // row 7 id outside the field (and 64 bits)
       `8,10,${R + 5n}`, // row 8 salt outside the field
       "1,10,", // row 9 duplicate of row 1
       "abc,10,", // row 10 non-integer id
@@ -98,7 +98,10 @@ describe("pipeline input", () => {
     expect(by(4)[0]).to.match(/^score: score must be a non-negative integer, got "12.5"/);
     expect(by(5)[0]).to.equal(`score: score ${2n ** 32n} is out of range: it must satisfy 0 <= score < 2^32`);
     expect(by(6)).to.deep.equal([`score: score must be a non-negative integer, got "-1": ${ACCEPTED}`]);
-    expect(by(7)[0]).to.match(/^applicantId: applicantId \d+ is outside the field/);
+    expect(by(7)).to.deep.equal([
+      `applicantId: applicantId ${R} is out of range: it must satisfy 1 <= applicantId < 2^64: ` +
+        "use 64-bit integer identifiers, e.g. a database key",
+    ]);
     expect(by(8)[0]).to.match(/^salt: salt \d+ is outside the field/);
     expect(by(9)).to.deep.equal(["applicantId: duplicate applicantId 1 (first seen at row 1)"]);
     expect(by(10)[0]).to.match(/applicantId must be a non-negative integer/);
@@ -202,6 +205,41 @@ describe("pipeline input", () => {
     for (let i = 0; i < 20; i++) expect(randomFieldElement() >= S2).to.equal(true);
   });
 
+  it("refuses applicantIds of 2^64 and above with their row; 2^64 - 1 is accepted, in CSV and JSON", () => {
+    const TOO_BIG = (id: bigint) =>
+      `applicantId ${id} is out of range: it must satisfy 1 <= applicantId < 2^64: ` +
+      "use 64-bit integer identifiers, e.g. a database key";
+    const max = 2n ** 64n - 1n;
+    const csv = [
+      "applicantId,score",
+      `${max},600`, //             row 1: ok, the largest id
+      `${max + 1n},600`, //        row 2: 2^64
+      "0x10000000000000000,600", // row 3: 2^64 in hex
+      `${R - 1n},600`, //          row 4: a field element, not a 64-bit id
+      "1,600", //                  row 5: ok, the smallest id
+    ].join("\n");
+    expect(message(csv)).to.equal(
+      "apps.csv: 3 invalid row(s); nothing was proven or sent. Fix them and run again:\n" +
+        [
+          `row 2 (line 3) applicantId: ${TOO_BIG(max + 1n)}`,
+          `row 3 (line 4) applicantId: ${TOO_BIG(max + 1n)}`,
+          `row 4 (line 5) applicantId: ${TOO_BIG(R - 1n)}`,
+        ]
+          .map((l) => "  " + l)
+          .join("\n"),
+    );
+    expect(parseApplications(`applicantId,score\n${max},600\n1,600\n`, "csv", opts)).to.deep.equal([
+      { row: 1, applicantId: max, score: 600n, salt: undefined },
+      { row: 2, applicantId: 1n, score: 600n, salt: undefined },
+    ]);
+    expect(
+      lines(`[{"applicantId": "${max}", "score": 1}, {"applicantId": "0x1${"0".repeat(16)}", "score": 1}]`, "json"),
+    ).to.deep.equal([`row 2 applicantId: ${TOO_BIG(max + 1n)}`]);
+    expect(parseApplications(`[{"applicantId": "0x${max.toString(16)}", "score": 1}]`, "json", opts)).to.deep.equal([
+      { row: 1, applicantId: max, score: 1n, salt: undefined },
+    ]);
+  });
+
   it('rejects "-0" and every other sign or non-canonical form, saying what is accepted', () => {
     const csv = [
       "applicantId,score,salt",
@@ -269,7 +307,7 @@ describe("pipeline input", () => {
     ]);
     const big = "9".repeat(120);
     expect(lines(`applicantId,score,salt\n${big},${big},${big}\n`)).to.deep.equal([
-      `row 1 (line 2) applicantId: applicantId ${"9".repeat(79)}… is outside the field: it must satisfy 0 <= applicantId < r (BN254 scalar field order)`,
+      `row 1 (line 2) applicantId: applicantId ${"9".repeat(79)}… is out of range: it must satisfy 1 <= applicantId < 2^64: use 64-bit integer identifiers, e.g. a database key`,
       `row 1 (line 2) salt: salt ${"9".repeat(79)}… is outside the field: it must satisfy 0 <= salt < r (BN254 scalar field order)`,
       `row 1 (line 2) score: score ${"9".repeat(79)}… is out of range: it must satisfy 0 <= score < 2^32`,
     ]);

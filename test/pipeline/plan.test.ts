@@ -12,7 +12,7 @@ import { parse } from "csv-parse/sync";
 import { plan, planOptions, type PipelineEvent, type DeploymentManifest } from "../../src";
 import { UsageError } from "../../src/errors";
 import { RunMismatchError, finalRoot } from "../../src/pipeline";
-import { policyParams } from "../../src/policy";
+import { commitment, policyParams } from "../../src/policy";
 import { loanGuest } from "../../src/zkvm/guest";
 import { VKEY_HASH, deployAnchor, deployMock } from "../anchor/helpers";
 
@@ -111,6 +111,48 @@ describe("plan() / anchor:prove --plan-only (in-process network, mock verifiers)
     await plan(request({ file: undefined, run: r.plan.runId }));
     expect(await plan(request({ file: undefined, run: r.plan.runId, maxBatches: 1 })).catch((e) => e)).to.be.instanceOf(
       RunMismatchError,
+    );
+  });
+
+  it("sorts each batch by applicantId: slots, receipts, commitments and decisions follow the sorted order", async () => {
+    // Rows in descending id order: every full batch arrives reversed (the policy circuit needs ascending ids).
+    const rows = 2 * N + 1;
+    const file = Array.from({ length: rows }, (_, i) => ({
+      row: i + 1,
+      id: BigInt(100 * (rows - i)),
+      score: 640n + BigInt(3 * i),
+    }));
+    fs.writeFileSync(input, ["applicantId,score", ...file.map((r) => `${r.id},${r.score}`)].join("\n") + "\n");
+    const r = await plan(request());
+    expect(r.plan.batches.map((b) => b.size)).to.deep.equal([N, N, 1]);
+    const stored = [0, 1, 2].map((k) => r.store.readBatch(k));
+    for (const b of stored) {
+      const ids = b.applications.map((a) => a.applicantId);
+      expect(ids, `batch ${b.index}`).to.deep.equal([...ids].sort((x, y) => (x < y ? -1 : 1)));
+    }
+    // Row r of the file (1-based) is in batch floor((r - 1) / N); within a full batch, the reversed order.
+    const slotOf = (row: number) => (row > 2 * N ? 0 : N - 1 - ((row - 1) % N));
+    const receipts = parse(fs.readFileSync(r.store.receiptsFile, "utf8"), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(receipts).to.have.length(rows);
+    for (const f of file) {
+      const rec = receipts.find((x) => x.applicantId === String(f.id))!;
+      const batch = Math.floor((f.row - 1) / N);
+      const slot = slotOf(f.row);
+      const where = `row ${f.row} (applicantId ${f.id})`;
+      expect([rec.score, rec.batch, rec.slot], where).to.deep.equal([String(f.score), String(batch), String(slot)]);
+      const app = stored[batch].applications[slot];
+      expect(app, where).to.deep.equal({ applicantId: f.id, score: f.score, salt: BigInt(rec.salt) });
+      expect(rec.commitment, where).to.equal(String(commitment(app)));
+      expect(rec.commitment, where).to.equal(String(stored[batch].outcome.commitments[slot]));
+      expect(rec.decision, where).to.equal(f.score <= 650n ? "approved" : "denied");
+      expect((stored[batch].outcome.decisionBits >> BigInt(slot)) & 1n, where).to.equal(f.score <= 650n ? 1n : 0n);
+    }
+    // receipts.csv lists each batch in slot order.
+    expect(receipts.map((x) => [x.batch, x.slot])).to.deep.equal(
+      stored.flatMap((b) => b.applications.map((_, slot) => [String(b.index), String(slot)])),
     );
   });
 

@@ -17,7 +17,7 @@ import {
   type PipelineEvent,
   type RunContext,
 } from "../../src/pipeline";
-import { BATCH_SIZE, FakeAnchor, fakePolicy, fakeState } from "./fakes";
+import { BATCH_SIZE, FakeAnchor, fakeEvaluate, fakePolicy, fakeState } from "./fakes";
 
 const FAKE_PROVER = path.join(__dirname, "fake-prover.ts");
 const fast = { retry: { baseMs: 1, maxMs: 4 }, pollMs: 2, pendingTimeoutMs: 200 };
@@ -92,6 +92,62 @@ describe("streaming attest, run journal and ledger (fake prover, fake anchor)", 
       plan.batches.map((b) => b.fingerprint),
     );
     expect(store.readBatch(2).applications.map((a) => a.applicantId)).to.deep.equal([9n, 10n, 11n, 12n]);
+  });
+
+  it("planning sorts each batch by applicantId (rows stay in their batch); saltGenerated follows each application", async () => {
+    // Batch 0 gets rows 1-4 and batch 1 rows 5-8, whatever their ids; rows 2 and 7 give their salts.
+    const given = (k: bigint) => 2n ** 200n + k;
+    const rows: [number, bigint | undefined][] = [
+      [40, undefined],
+      [10, given(10n)],
+      [30, undefined],
+      [20, undefined],
+      [5, undefined],
+      [80, undefined],
+      [6, given(6n)],
+      [70, undefined],
+    ];
+    expect(rows).to.have.length(2 * BATCH_SIZE);
+    fs.writeFileSync(
+      input,
+      ["applicantId,score,salt", ...rows.map(([id, salt]) => `${id},${400 + id},${salt ?? ""}`)].join("\n") + "\n",
+    );
+    const { store } = await open();
+    const batches = [...store.readBatches()];
+    expect(batches.map((b) => b.batch.applications.map((a) => a.applicantId))).to.deep.equal([
+      [10n, 20n, 30n, 40n],
+      [5n, 6n, 70n, 80n],
+    ]);
+    expect(batches.map((b) => b.saltGenerated)).to.deep.equal([
+      [false, true, true, true],
+      [true, false, true, true],
+    ]);
+    expect(batches[0].batch.applications[0]).to.deep.equal({ applicantId: 10n, score: 410n, salt: given(10n) });
+    expect(batches[1].batch.applications[1]).to.deep.equal({ applicantId: 6n, score: 406n, salt: given(6n) });
+    // The receipts row of each application names its own slot, salt origin and commitment.
+    const receipts = fs
+      .readFileSync(store.receiptsFile, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
+    expect(
+      receipts.map(([id, score, , generated, , batch, slot]) => [id, score, generated, batch, slot]),
+    ).to.deep.equal([
+      ["10", "410", "no", "0", "0"],
+      ["20", "420", "yes", "0", "1"],
+      ["30", "430", "yes", "0", "2"],
+      ["40", "440", "yes", "0", "3"],
+      ["5", "405", "yes", "1", "0"],
+      ["6", "406", "no", "1", "1"],
+      ["70", "470", "yes", "1", "2"],
+      ["80", "480", "yes", "1", "3"],
+    ]);
+    for (const [i, b] of batches.entries()) {
+      expect(b.batch.outcome.commitments, `batch ${i}`).to.deep.equal(
+        fakeEvaluate(b.batch.applications, 600n).commitments,
+      );
+    }
   });
 
   it("submits batch 0 while later batches are still proving; every batch attested once, in nonce order", async () => {

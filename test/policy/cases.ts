@@ -4,6 +4,7 @@
  */
 import { SNARK_SCALAR_FIELD as P } from "../../src/field";
 import type { Application, PolicyParams } from "../../src/policy";
+import { APPLICANT_ID_LIMIT, byApplicantId } from "../../src/tape";
 
 export interface PolicyCase {
   name: string;
@@ -54,14 +55,15 @@ function randomBatch(rng: Rng, params: PolicyParams, size: number, threshold: bi
   const used = new Set<bigint>();
   const apps: Application[] = [];
   while (apps.length < size) {
+    // applicantIds in [1, 2^64), sorted below as the planner does.
     const applicantId = rng.pick([
-      () => rng.field(),
+      () => rng.bits(64),
       () => rng.bits(32),
-      () => P - 1n,
-      () => 0n,
+      () => APPLICANT_ID_LIMIT - 1n,
+      () => 1n,
       () => BigInt(apps.length + 1),
     ])();
-    if (used.has(applicantId)) continue;
+    if (applicantId === 0n || used.has(applicantId)) continue;
     used.add(applicantId);
     const score = rng.pick([
       () => rng.bits(params.scoreBits),
@@ -74,7 +76,7 @@ function randomBatch(rng: Rng, params: PolicyParams, size: number, threshold: bi
     const salt = rng.pick([() => rng.field(), () => rng.field(), () => P - 1n, () => 0n])();
     apps.push({ applicantId, score, salt });
   }
-  return apps;
+  return apps.sort(byApplicantId);
 }
 
 /** The listed edge cases followed by `count` random batches. */
@@ -97,9 +99,23 @@ export function policyCases(params: PolicyParams, count: number, seed = fuzzSeed
     { name: "max threshold, max scores", batch: full(() => max), threshold: max },
     { name: "max scores, threshold max - 1", batch: full(() => max), threshold: max - 1n },
     {
-      name: "max field ids and salts",
-      batch: Array.from({ length: N }, (_, i) => ({ applicantId: P - 1n - BigInt(i), score: max, salt: P - 1n })),
+      name: "max ids and salts",
+      batch: Array.from({ length: N }, (_, i) => ({
+        applicantId: APPLICANT_ID_LIMIT - BigInt(N - i),
+        score: max,
+        salt: P - 1n,
+      })),
       threshold: max,
+    },
+    {
+      // The largest id steps: 1 -> 2^64 - N + 1 (slot 1), then +1.
+      name: "ids 1 and 2^64 - 1 (largest step)",
+      batch: Array.from({ length: N }, (_, i) => ({
+        applicantId: i === 0 ? 1n : APPLICANT_ID_LIMIT - BigInt(N - i),
+        score: BigInt(i),
+        salt: rng.field(),
+      })),
+      threshold: 0n,
     },
     { name: "one application", batch: [app(0, 10n)], threshold: 10n },
   ];

@@ -6,7 +6,7 @@ import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { REPO_ROOT, circuitPaths, manifestPath } from "../../src/paths";
 import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
 import { plonkSize } from "../../src/policy/gates";
-import { batchTape, tapeDigest } from "../../src/tape";
+import { APPLICANT_ID_LIMIT, batchTape, tapeDigest } from "../../src/tape";
 import { loadHarness, type Harness } from "../helpers/circuit";
 import { policyCases } from "./cases";
 import { Forger, type Assignment, type Slot } from "./forge";
@@ -53,6 +53,7 @@ describe("policy circuit (test profile, witness level)", function () {
 
   describe("differential: witness outputs == evaluatePolicy", () => {
     const cases = policyCases(params, 200);
+    const EDGE = policyCases(params, 0).length;
     it(`covers ${cases.length} batches incl. the listed edge cases`, async () => {
       expect(cases.length).to.be.at.least(200);
       let checked = 0;
@@ -62,7 +63,7 @@ describe("policy circuit (test profile, witness level)", function () {
         expect(outputsOf(h, w), c.name).to.deep.equal(expected);
         expect(h.get(w, "main.threshold"), c.name).to.equal(c.threshold);
         // Every R1CS constraint, on the edge cases and a sample of the random ones (the wasm asserts the rest).
-        if (k < 13 || k % 10 === 0) {
+        if (k < EDGE || k % 10 === 0) {
           expect(h.failedConstraints(w), c.name).to.deep.equal([]);
           checked++;
         }
@@ -71,7 +72,7 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("the random batches cover empty, full, mixed, boundary and extreme cases", () => {
-      const random = cases.slice(13);
+      const random = cases.slice(EDGE);
       const has = (f: (c: (typeof cases)[number]) => boolean) => random.filter(f).length;
       expect(
         has((c) => c.batch.length === 0),
@@ -106,8 +107,16 @@ describe("policy circuit (test profile, witness level)", function () {
         "score 0",
       ).to.be.greaterThan(10);
       expect(
-        has((c) => c.batch.some((a) => a.applicantId === P - 1n || a.salt === P - 1n)),
-        "r - 1 ids/salts",
+        has((c) => c.batch.some((a) => a.applicantId === APPLICANT_ID_LIMIT - 1n)),
+        "id 2^64 - 1",
+      ).to.be.greaterThan(10);
+      expect(
+        has((c) => c.batch.some((a) => a.applicantId === 1n)),
+        "id 1",
+      ).to.be.greaterThan(10);
+      expect(
+        has((c) => c.batch.some((a) => a.salt === P - 1n)),
+        "r - 1 salts",
       ).to.be.greaterThan(10);
       const bits = random.map((c) => evaluatePolicy(c.batch, c.threshold, params));
       expect(
@@ -187,6 +196,12 @@ describe("policy circuit (test profile, witness level)", function () {
     const inactiveZero = (i: number, key: string): Check => [`main.active[${i}]`, `main.${key}[${i}]`];
     const prefix = (i: number): Check => [`main.active[${i - 1}]`, `main.active[${i}]`];
     const activeSum: Check = ["main.activeCount", ...Array.from({ length: N }, (_, i) => `main.active[${i}]`)];
+    // The weighted-sum constraint of the id order check's Num2Bits(64): step = sum 2^k out[k].
+    const idStep = (i: number): Check => [
+      `main.idStep[${i}].in`,
+      `main.idStep[${i}].out[0]`,
+      `main.idStep[${i}].out[63]`,
+    ];
     const digestOut: Check = ["main.tapeDigest", "main.tape.*"];
     const tapeWord = (signal: string): Check => [signal, "main.tape.*"];
 
@@ -344,6 +359,67 @@ describe("policy circuit (test profile, witness level)", function () {
 
     it("rejects an activeCount that is not the number of active slots", async () => {
       await rejected({ ...honest, slots: slots(), activeCount: 3n }, [activeSum]);
+    });
+
+    // applicantId order (docs/policy.md): each forgery keeps every other wire consistent (commitments,
+    // tape, decisions recomputed for the forged ids), so exactly one constraint fails: the weighted
+    // sum of the id step's Num2Bits(64), for which no bits exist. Without the id order check these
+    // witnesses satisfy every constraint.
+    it("rejects two active slots with the same applicantId (the same applicant approved and denied)", async () => {
+      const s = slots();
+      s[1].applicantId = s[0].applicantId;
+      const w = await rejected({ ...honest, slots: s }, [idStep(1)]);
+      expect(h.failedConstraints(w)).to.have.length(1);
+      // What the forgery would prove: applicant 11 approved in slot 0 and denied in slot 1.
+      expect(h.get(w, "main.applicantId[1]")).to.equal(11n);
+      expect(h.get(w, "main.decisionBits")).to.equal(0b01n);
+      expect(h.get(w, "main.commitments[1]")).to.equal(
+        evaluatePolicy([{ ...batch[1], applicantId: 11n }], threshold, params).commitments[0],
+      );
+    });
+
+    it("rejects an active slot with applicantId 0", async () => {
+      const s = slots(partial);
+      s[0].applicantId = 0n;
+      const w = await rejected({ ...partial, slots: s }, [idStep(0)], [], partialBase);
+      expect(h.failedConstraints(w)).to.have.length(1);
+    });
+
+    it("rejects an all-zero active slot after an application (an extra approved application)", async () => {
+      // The empty slot 1 of the one-application batch switched on with its all-zero data.
+      const s = slots(partial);
+      s[1].active = 1n;
+      const w = await rejected({ ...partial, slots: s }, [idStep(1)], [], partialBase);
+      expect(h.failedConstraints(w)).to.have.length(1);
+      expect(h.get(w, "main.activeCount")).to.equal(2n);
+      expect(h.get(w, "main.decisionBits")).to.equal(0b11n);
+    });
+
+    it("rejects an all-zero active slot 0 (an empty batch claiming one application)", async () => {
+      const emptyBase = await h.witness({ ...policyInput([], threshold, params) });
+      const empty = forger.assignment(emptyBase);
+      const s = slots(empty);
+      s[0].active = 1n;
+      const w = await rejected({ ...empty, slots: s }, [idStep(0)], [], emptyBase);
+      expect(h.failedConstraints(w)).to.have.length(1);
+      expect(h.get(w, "main.activeCount")).to.equal(1n);
+    });
+
+    it("rejects decreasing applicantIds (slot 1 below slot 0)", async () => {
+      const s = slots();
+      [s[0].applicantId, s[1].applicantId] = [s[1].applicantId, s[0].applicantId];
+      const w = await rejected({ ...honest, slots: s }, [idStep(1)]);
+      expect(h.failedConstraints(w)).to.have.length(1);
+      expect([h.get(w, "main.applicantId[0]"), h.get(w, "main.applicantId[1]")]).to.deep.equal([12n, 11n]);
+    });
+
+    it("the id step is range-checked to exactly 64 bits: a step of 2^64 is rejected, 2^64 - 1 accepted", async () => {
+      const s = slots();
+      s[1].applicantId = s[0].applicantId + (1n << 64n) + 1n; // step id[1] - id[0] - 1 = 2^64
+      await rejected({ ...honest, slots: s }, [idStep(1)]);
+      // 2^64 - 1 is the largest step: accepted by the circuit (src/policy refuses ids >= 2^64 anyway).
+      s[1].applicantId = s[0].applicantId + (1n << 64n);
+      expect(h.failedConstraints(await forger.build(base, { ...honest, slots: s }))).to.deep.equal([]);
     });
   });
 });

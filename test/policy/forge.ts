@@ -3,7 +3,8 @@
  * (or claimed outputs it must not allow), build a witness in which every signal a cheater is free
  * to choose is chosen as consistently as possible: Poseidon internals recomputed for the forged data
  * (via the check-free helper circuit policy_hashes.circom), range-check bits set to the low bits of
- * the value, comparator bits matching the claimed decision. Only the policy's own checks can then
+ * the value (scores, threshold, applicantId steps), comparator bits matching the claimed decision.
+ * Only the policy's own checks can then
  * catch the forgery. `build` on an honest assignment reproduces the honest witness exactly (tested).
  */
 import fs from "node:fs";
@@ -183,6 +184,12 @@ export class Forger {
       set(`main.decision[${i}]`, claimed);
       decisionBits += claimed << BigInt(i);
       set(`main.commitments[${i}]`, a.commitments?.[i] ?? s.active * this.hashes.get(cw, `main.commitHash[${i}].out`));
+    });
+    // The id order check's range bits: the low 64 bits of the step (no valid bits exist for a bad step).
+    a.slots.forEach((s, i) => {
+      const step = mod(s.active * (s.applicantId - (i > 0 ? a.slots[i - 1].applicantId : 0n) - 1n));
+      set(`main.idStep[${i}].in`, step);
+      for (let k = 0; k < 64; k++) set(`main.idStep[${i}].out[${k}]`, bit(step, k));
     });
     set("main.decisionBits", a.decisionBits ?? decisionBits);
     set("main.activeCount", activeCount);

@@ -14,6 +14,7 @@ import {
   policyParams,
   policyPublicSignals,
   randomSalt,
+  validateBatch,
   type PolicyParams,
   withSalts,
   type Application,
@@ -40,6 +41,11 @@ function rejects(fn: () => unknown, field: string, message: RegExp): void {
   expect(caught, `expected a PolicyInputError about ${field}`).to.be.instanceOf(PolicyInputError);
   expect((caught as PolicyInputError).field).to.equal(field);
   expect((caught as Error).message).to.match(message);
+}
+
+/** Asserts that `fn` throws a PolicyInputError about `field` with exactly `message`. */
+function rejectsWith(fn: () => unknown, field: string, message: string): void {
+  rejects(fn, field, new RegExp("^" + message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$"));
 }
 
 describe("policy reference (src/policy)", () => {
@@ -173,13 +179,27 @@ describe("policy reference (src/policy)", () => {
       rejects(() => evaluatePolicy(ok, LIMIT, params), "threshold", /threshold must be < 2\^32/);
       expect(evaluatePolicy([app(1n, LIMIT - 1n)], LIMIT - 1n, params).decisionBits).to.equal(1n);
     });
-    it("applicantId or salt outside the field", () => {
-      rejects(
-        () => evaluatePolicy([app(P, 1n)], 10n, params),
-        "batch[0].applicantId",
-        /0 <= batch\[0\]\.applicantId < r.*hash them/,
-      );
-      rejects(() => evaluatePolicy([app(-1n, 1n)], 10n, params), "batch[0].applicantId", /applicantId < r/);
+    it("applicantId outside [1, 2^64): 0, negative, 2^64, r", () => {
+      const big = "use 64-bit integer identifiers, e.g. a database key";
+      for (const [id, hint] of [
+        [1n << 64n, big],
+        [P, big],
+        [0n, "ids start at 1 (0 marks an empty slot)"],
+        [-1n, "ids start at 1 (0 marks an empty slot)"],
+      ] as const) {
+        rejectsWith(
+          () => evaluatePolicy([app(5n, 1n), app(id, 1n)], 10n, params),
+          "batch[1].applicantId",
+          `batch[1].applicantId must satisfy 1 <= batch[1].applicantId < 2^64, got ${id}: ${hint}`,
+        );
+      }
+      rejects(() => policyInput([app(1n << 64n, 1n)], 10n, params), "batch[0].applicantId", /< 2\^64/);
+      // The bounds themselves are accepted.
+      const edge = [app(1n, 1n), app((1n << 64n) - 1n, 1n)];
+      expect(evaluatePolicy(edge, 10n, params).activeCount).to.equal(2n);
+      expect(policyInput(edge, 10n, params).applicantId.slice(0, 2)).to.deep.equal(["1", "18446744073709551615"]);
+    });
+    it("salt outside the field", () => {
       rejects(() => evaluatePolicy([app(1n, 1n, P)], 10n, params), "batch[0].salt", /0 <= batch\[0\]\.salt < r/);
       rejects(() => evaluatePolicy([app(1n, 1n, -3n)], 10n, params), "batch[0].salt", /salt < r/);
       rejects(
@@ -202,6 +222,33 @@ describe("policy reference (src/policy)", () => {
         () => evaluatePolicy([app(7n, 1n), app(8n, 1n), app(7n, 2n)], 10n, params),
         "batch[2].applicantId",
         /batch\[2\]\.applicantId duplicates batch\[0\]\.applicantId \(7\)/,
+      );
+      rejects(
+        () => evaluatePolicy([app(7n, 1n), app(7n, 2n)], 10n, params),
+        "batch[1].applicantId",
+        /batch\[1\]\.applicantId duplicates batch\[0\]\.applicantId \(7\): each applicant may appear once per batch/,
+      );
+    });
+    it("applicantIds not strictly increasing (the circuit proves the order): names the slot, says to sort", () => {
+      const message =
+        "batch[2].applicantId (8) is below batch[1].applicantId (9): " +
+        "the policy circuit needs strictly increasing ids: sort the batch by applicantId";
+      const unsorted = [app(1n, 1n), app(9n, 2n), app(8n, 3n)];
+      rejectsWith(() => evaluatePolicy(unsorted, 10n, params), "batch[2].applicantId", message);
+      rejectsWith(() => policyInput(unsorted, 10n, params), "batch[2].applicantId", message);
+      rejectsWith(() => validateBatch(unsorted, 10n, params), "batch[2].applicantId", message);
+      // Compared as numbers, not as the strings or numbers given: 0x10 (16) after 9 is in order.
+      const mixed = [
+        { applicantId: 9, score: 1n, salt: 1n },
+        { applicantId: "0x10", score: 1n, salt: 1n },
+      ];
+      expect(
+        validateBatch(mixed as unknown as Application[], 10n, params).batch.map((a) => a.applicantId),
+      ).to.deep.equal([9n, 16n]);
+      rejects(
+        () => validateBatch([mixed[1], mixed[0]] as unknown as Application[], 10n, params),
+        "batch[1].applicantId",
+        /^batch\[1\]\.applicantId \(9\) is below batch\[0\]\.applicantId \(16\): .*sort the batch by applicantId$/,
       );
     });
     it("accepts numbers and decimal/hex strings that are integers in range", () => {

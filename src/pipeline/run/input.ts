@@ -4,7 +4,9 @@
  * also use safe non-negative integer numbers). Every row is validated and EVERY problem is reported
  * with its row number; when any row is bad nothing is returned (ApplicationsInvalidError), so
  * nothing is proven or sent. Missing salts are drawn from a cryptographic RNG by `assignSalts`.
- * applicantId 0 is refused (inactive tape slots hold zeros), and so is a given salt below 2^128: a
+ * applicantIds are integers in [1, 2^64): 0 is refused (inactive tape slots hold zeros), and so are
+ * ids of 2^64 and above (the policy circuit proves the id order of a batch with 64-bit range checks);
+ * a given salt below 2^128 is refused too: a
  * uniformly random field element is that small with probability about 2^-126, so such a salt was
  * chosen by hand (a counter, a seed) and would not hide the score.
  */
@@ -13,6 +15,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
 import { SNARK_SCALAR_FIELD } from "../../field";
+import { APPLICANT_ID_LIMIT } from "../../tape";
 import { ApplicationsInvalidError, type RowIssue } from "../errors";
 
 export const FIELDS = ["applicantId", "score", "salt"] as const;
@@ -88,9 +91,16 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
     const score = isBlank(raw.values.score) ? undefined : integer("score", raw.values.score, report);
     const salt = isBlank(raw.values.salt) ? undefined : integer("salt", raw.values.salt, report);
     let ok = id !== undefined && score !== undefined && (isBlank(raw.values.salt) || salt !== undefined);
-    if (id !== undefined) ok = inField("applicantId", id, report) && ok;
     if (id === 0n) {
       report("applicantId", "applicantId 0 is reserved for empty slots: use ids from 1");
+      ok = false;
+    }
+    if (id !== undefined && id >= APPLICANT_ID_LIMIT) {
+      report(
+        "applicantId",
+        `applicantId ${clip(String(id))} is out of range: it must satisfy 1 <= applicantId < 2^64: ` +
+          `use 64-bit integer identifiers, e.g. a database key`,
+      );
       ok = false;
     }
     if (salt !== undefined) ok = inField("salt", salt, report) && ok;
@@ -108,7 +118,7 @@ export function parseApplications(text: string, format: InputFormat, options: Pa
       );
       ok = false;
     }
-    if (id !== undefined && id > 0n && id < SNARK_SCALAR_FIELD) {
+    if (id !== undefined && id > 0n && id < APPLICANT_ID_LIMIT) {
       const first = seen.get(id);
       if (first !== undefined) {
         report("applicantId", `duplicate applicantId ${id} (first seen at row ${first})`);

@@ -1,11 +1,13 @@
 /**
- * Planning: split applications into batches of the policy's batch size and compute, sequentially
- * and cheaply (reference TypeScript only), each batch's outcome and the chain of expected anchor
- * states (nonce, previous root, new root). Proving and submission both follow this plan. Batches are
- * written to the run store as they are planned (src/pipeline/run/store.ts PlanWriter).
+ * Planning: split applications (in input order) into batches of the policy's batch size, sort each
+ * batch by applicantId (the policy circuit proves the ids of a batch strictly increase, which makes
+ * them distinct), and compute, sequentially and cheaply (reference TypeScript only), each batch's
+ * outcome and the chain of expected anchor states (nonce, previous root, new root). Proving and
+ * submission both follow this plan; slots, receipts, commitments and decision bits follow the sorted
+ * order. Batches are written to the run store as they are planned (src/pipeline/run/store.ts PlanWriter).
  */
 import crypto from "node:crypto";
-import type { Application } from "../../tape";
+import { byApplicantId, type Application } from "../../tape";
 import type { SaltedApplication } from "./input";
 import type { PlannedBatch, PolicyModel, RunContext, RunHeader, RunPlan, SkippedRows, StateModel } from "../types";
 
@@ -20,7 +22,7 @@ export interface PlanInput {
   source: { file: string; sha256: string };
   context: RunContext;
   start: { nonce: bigint; root: bigint };
-  /** The applications to plan, in order (with --max-batches: only the file's first rows). */
+  /** The applications to plan, in input order: batch k gets the k-th N of them, sorted by applicantId (with --max-batches: only the file's first rows). */
   applications: Iterable<SaltedApplication>;
   /** --max-batches and the rows of the file it left out (recorded in the plan). */
   limit?: { maxBatches: number; rowsLeft: number };
@@ -53,6 +55,8 @@ export function planRun(
   let applications = 0;
   let pending: SaltedApplication[] = [];
   const flush = () => {
+    // Slot order = applicantId order; saltGenerated below follows the same order.
+    pending.sort(byApplicantId);
     const apps: Application[] = pending.map(({ applicantId, score, salt }) => ({ applicantId, score, salt }));
     const outcome = policy.evaluate(apps, context.threshold);
     const newRoot = state.nextStateRoot({
