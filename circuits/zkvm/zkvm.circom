@@ -28,7 +28,32 @@ template OneHot(N) {
     weighted === idx;
 }
 
-// BitMux(N): out = in[idx], selected by a binary tree on idx's bits (N - 1 products instead of
+// MuxTree(B): out = in[sum_l bits[l] * 2^l], by a binary tree (at most 2^B - 1 products; pairs of
+// equal constants cost none, so padding with constants is cheap).
+// Inputs: in[2^B], bits[B]. Output: out.
+// Caller must enforce: bits are booleans (e.g. a Num2Bits output).
+template MuxTree(B) {
+    var W = 1 << B;
+    signal input in[W];
+    signal input bits[B];
+    signal output out;
+    var v[W];
+    for (var i = 0; i < W; i++) {
+        v[i] = in[i];
+    }
+    signal pick[W];
+    var c = 0;
+    for (var l = 0; l < B; l++) {
+        for (var j = 0; j < (W >> (l + 1)); j++) {
+            pick[c] <== bits[l] * (v[2 * j + 1] - v[2 * j]);
+            v[j] = v[2 * j] + pick[c];
+            c++;
+        }
+    }
+    out <== v[0];
+}
+
+// BitMux(N): out = in[idx], selected by idx's bits through a MuxTree (N - 1 products instead of
 // N one-hot bits plus N products). Entries from N up to the next power of two read as 0.
 // Inputs: in[N], idx. Output: out.
 // Caller must enforce: nothing; idx >= 2^ceil(log2 N) makes the bit decomposition unsatisfiable.
@@ -37,27 +62,18 @@ template BitMux(N) {
     while ((1 << B) < N) {
         B++;
     }
-    var W = 1 << B;
     signal input in[N];
     signal input idx;
     signal output out;
 
     component bits = Num2Bits(B);
     bits.in <== idx;
-    var v[W];
-    for (var i = 0; i < W; i++) {
-        v[i] = i < N ? in[i] : 0;
+    component tree = MuxTree(B);
+    for (var i = 0; i < (1 << B); i++) {
+        tree.in[i] <== i < N ? in[i] : 0;
     }
-    signal pick[W];
-    var c = 0;
-    for (var l = 0; l < B; l++) {
-        for (var j = 0; j < (W >> (l + 1)); j++) {
-            pick[c] <== bits.out[l] * (v[2 * j + 1] - v[2 * j]);
-            v[j] = v[2 * j] + pick[c];
-            c++;
-        }
-    }
-    out <== v[0];
+    tree.bits <== bits.out;
+    out <== tree.out;
 }
 
 // ZkStep(P, K, J): one machine step, fully constrained.
@@ -111,16 +127,16 @@ template ZkStep(P, K, J) {
     }
     opCount === 1;
     component rdBits = Num2Bits(3);
-    component rs1 = OneHot(8);
+    component rs1Bits = Num2Bits(3);
     signal rs2;
     rdBits.in <-- (word \ 16) % 8;
     signal rd <== rdBits.in;
-    rs1.idx <-- (word \ 128) % 8;
+    rs1Bits.in <-- (word \ 128) % 8;
     rs2 <-- (word \ 1024) % 8;
     component immBits = Num2Bits(16);
     immBits.in <-- (word \ 8192) % 65536;
     signal imm <== immBits.in;
-    word === opValue + 16 * rd + 128 * rs1.idx + 1024 * rs2 + 8192 * imm;
+    word === opValue + 16 * rd + 128 * rs1Bits.in + 1024 * rs2 + 8192 * imm;
 
     isHalt <== opSel[1];
     signal isAdd <== opSel[2];
@@ -138,15 +154,15 @@ template ZkStep(P, K, J) {
     signal isWrite <== opSel[14];
     signal isAssert <== opSel[15];
 
-    // Operands a = reg[rs1], b = reg[rs2] (r0 reads 0). rs1's one-hot also selects PUB's param;
-    // rs2 is only an operand, so a bit tree (which also range-checks it to 3 bits) is cheaper.
-    signal aTerm[7];
-    var aAcc = 0;
+    // Operands a = reg[rs1], b = reg[rs2] (r0 reads 0), by bit trees (7 products each); rs1's bits
+    // also select PUB's parameter.
+    component aMux = MuxTree(3);
+    aMux.in[0] <== 0;
     for (var j = 0; j < 7; j++) {
-        aTerm[j] <== rs1.sel[j + 1] * reg[j];
-        aAcc += aTerm[j];
+        aMux.in[j + 1] <== reg[j];
     }
-    signal a <== aAcc;
+    aMux.bits <== rs1Bits.out;
+    signal a <== aMux.out;
     component bMux = BitMux(8);
     bMux.in[0] <== 0;
     for (var j = 0; j < 7; j++) {
@@ -155,8 +171,6 @@ template ZkStep(P, K, J) {
     bMux.idx <== rs2;
     signal b <== bMux.out;
 
-    // Field product (MUL).
-    signal product <== a * b;
 
     // eq = (a == b) (EQ, BEQ, BNE); ASSERT needs a == b.
     signal diffInv <-- (a - b) != 0 ? 1 / (a - b) : 0;
@@ -178,30 +192,44 @@ template ZkStep(P, K, J) {
     cmpBits.in <== cmpB - cmpA + cmpEn * 4294967296 - isLt;
     signal cmpResult <== cmpBits.out[32]; // 0 when cmpEn == 0 (the input is 0)
 
-    // PUB rd, k (k in the rs1 field): k < K.
-    var pubAcc = 0;
-    signal pubTerm[K];
-    for (var k = 0; k < K; k++) {
-        pubTerm[k] <== rs1.sel[k] * params[k];
-        pubAcc += pubTerm[k];
+    // PUB rd, k (k in the rs1 field): k < K. The parameter is selected by k's low bits; the
+    // indicator "k >= K" is a tree over constants (free for K a power of two: a bit, or nothing).
+    var KB = 0;
+    while ((1 << KB) < K) {
+        KB++;
+    }
+    signal pubParam;
+    if (KB == 0) {
+        pubParam <== params[0];
+    } else {
+        component paramMux = MuxTree(KB);
+        for (var k = 0; k < (1 << KB); k++) {
+            paramMux.in[k] <== k < K ? params[k] : 0;
+        }
+        for (var l = 0; l < KB; l++) {
+            paramMux.bits[l] <== rs1Bits.out[l];
+        }
+        pubParam <== paramMux.out;
     }
     if (K < 8) {
-        var pubOutside = 0;
-        for (var k = K; k < 8; k++) {
-            pubOutside += rs1.sel[k];
+        component outside = MuxTree(3);
+        for (var k = 0; k < 8; k++) {
+            outside.in[k] <== k >= K ? 1 : 0;
         }
-        isPub * pubOutside === 0;
+        outside.bits <== rs1Bits.out;
+        isPub * outside.out === 0;
     }
 
     // The value written to rd (0 for opcodes that do not write).
     signal addLike <== (isAdd + isSub + isAddi) * a;
-    signal addSubB <== (isAdd - isSub) * b;
+    // (isADD - isSUB) * b + isMUL * a * b in two products.
+    signal mulA <== isMul * a;
+    signal bProduct <== b * (isAdd - isSub + mulA);
     signal addiImm <== isAddi * imm;
-    signal mulVal <== isMul * product;
     signal eqVal <== isEq * eq;
     readWord <== isRead * tapeHead;
-    signal pubVal <== isPub * pubAcc;
-    signal value <== addLike + addSubB + addiImm + mulVal + cmpResult + eqVal + readWord + pubVal;
+    signal pubVal <== isPub * pubParam;
+    signal value <== addLike + bProduct + addiImm + cmpResult + eqVal + readWord + pubVal;
     // writeSel is rd's one-hot when the opcode writes rd, else all 0: booleans summing to writesRd
     // whose weighted sum is writesRd * rd (3 constraints fewer than a one-hot and a gate per register).
     signal writesRd <== isAdd + isSub + isMul + isAddi + isLt + isLe + isEq + isRead + isPub;
@@ -221,9 +249,9 @@ template ZkStep(P, K, J) {
     }
 
     // Control flow: HALT keeps pc (a self-loop), JMP/taken branch go to imm, else pc + 1.
-    signal beqTaken <== isBeq * eq;
-    signal bneNotTaken <== isBne * eq;
-    signal taken <== isJmp + beqTaken + isBne - bneNotTaken;
+    // taken = isJMP + isBEQ * eq + isBNE * (1 - eq), with one product.
+    signal branchEq <== (isBeq - isBne) * eq;
+    signal taken <== isJmp + isBne + branchEq;
     signal jumpDelta <== taken * (imm - pc - 1);
     pcNext <== pc + 1 - isHalt + jumpDelta;
 
@@ -350,8 +378,8 @@ function tapeWordAt(L, tape, tp) {
 // tape[0], tape[1], ... in order (tape fingerprint below); the last step executes HALT (halting is
 // a self-loop, so nothing changes after the first HALT); journal[i] is the i-th word written and 0
 // past journalLen.
-// Cost: about 290 constraints per step plus about 45 per tape word (digest and fingerprint); the
-// step does not depend on L.
+// Cost: 217 constraints per step plus 41 for hashing its read word, and about 41.5 per tape word
+// (digest and fingerprint); neither depends on the other dimension.
 // Caller must enforce: public inputs are canonical field elements (< r; the generated verifier
 // checks this); T >= 1, 1 <= P, 1 <= K <= 8, J >= 1, L >= 1.
 template ZkVM(T, P, L, K, J) {
