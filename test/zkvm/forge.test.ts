@@ -141,9 +141,11 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     expect(run).to.deep.include({ ok: false, reason: "tape-exhausted", step: limits.L });
     // The witness generator evaluates every constraint: the final pointer L + 1 has no place in tpEnd's one-hot.
     let error = "";
-    await h.witness(zkvmInput(past, TAPE, PARAMS, limits, run) as unknown as Record<string, unknown>).catch((e: Error) => {
-      error = e.message;
-    });
+    await h
+      .witness(zkvmInput(past, TAPE, PARAMS, limits, run) as unknown as Record<string, unknown>)
+      .catch((e: Error) => {
+        error = e.message;
+      });
     expect(error).to.match(/Assert Failed/);
     expect(error).to.match(/OneHot/);
   });
