@@ -5,7 +5,10 @@
  * On the in-process Hardhat network: deploys the profile's generated verifiers and a StateAnchor with
  * the real deploy code, proves two batches (one full, one with a single application) with the real
  * provers (PLONK policy proof, Groth16 loan-guest proof, in this process, one at a time), attests
- * them in order and records the prove times, the process's peak RSS and the gas of each attest.
+ * them in order and records the prove times, the process's peak RSS and the gas of each attest: its
+ * calldata gas and the gas of each verifier call inside it (traced). It also sends each verifier a
+ * verifyProof transaction with the full batch's real proof: that gas minus the 21,000 base, and the
+ * precompile calls it made (verifierGas in bench/README.md).
  * Needs the profile's build: for production `npx hardhat circuits:build --profile production --ptau
  * <2^16 file>`, then `npx hardhat compile`. Saves bench/results/attest-<profile>.json.
  */
@@ -13,13 +16,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
+import { calldataGas, traceCalls } from "./evm";
 import { machineInfo } from "./machine";
 import {
   buildAttestArgs,
   decisionsRoot,
   deployAnchor,
   genesisRoot,
+  groth16Selector,
   nextStateRoot,
+  plonkSelector,
+  verifierCalldata,
   type AttestArgs,
 } from "../src/anchor";
 import { circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../src/paths";
@@ -73,6 +80,18 @@ async function main(): Promise<void> {
   );
   let prevRoot = genesisRoot(domain);
   const rows: Record<string, unknown>[] = [];
+  const verifierAddress = {
+    policy: manifest.contracts.policyVerifier.address.toLowerCase(),
+    zkvm: manifest.contracts.zkvmVerifier.address.toLowerCase(),
+  };
+  const verifiers: Record<string, unknown> = {};
+  /** verifyProof as a transaction of its own: gas minus the 21,000 base, calldata gas, precompile calls. */
+  const verifyTx = async (to: string, data: string, publicInputs: number) => {
+    const tx = await submitter.sendTransaction({ to, data });
+    const receipt = await tx.wait();
+    const { precompiles } = await traceCalls(ethers.provider, tx.hash);
+    return { measured: Number(receipt!.gasUsed) - 21_000, calldata: calldataGas(data), publicInputs, precompiles };
+  };
   for (const [k, batch] of batches.entries()) {
     const nonce = BigInt(k);
     let t0 = Date.now();
@@ -89,7 +108,21 @@ async function main(): Promise<void> {
       policyProofWords: encodePolicyProof(policy.proof),
       zkvmProofWords: encodeZkvmProof(zk.proof),
     });
-    const receipt = await (await anchor.connect(submitter).attest(...args)).wait();
+    const tx = await anchor.connect(submitter).attest(...args);
+    const receipt = await tx.wait();
+    const { calls } = await traceCalls(ethers.provider, tx.hash);
+    if (k === 0) {
+      verifiers.policy = await verifyTx(
+        verifierAddress.policy,
+        verifierCalldata(plonkSelector(policy.publicSignals.length), args[3], policy.publicSignals),
+        policy.publicSignals.length,
+      );
+      verifiers.zkvm = await verifyTx(
+        verifierAddress.zkvm,
+        verifierCalldata(groth16Selector(zk.publicSignals.length), args[4], zk.publicSignals),
+        zk.publicSignals.length,
+      );
+    }
     const dRoot = decisionsRoot(policyId, nonce, outputs.commitments, outputs.decisionBits);
     prevRoot = nextStateRoot({ prevRoot, nonce, policyId, methodId, decisionsRoot: dRoot, ...outputs });
     if ((await anchor.stateRoot()) !== prevRoot)
@@ -102,6 +135,9 @@ async function main(): Promise<void> {
       zkvmProveMs: zkvmMs,
       attestGas: gas,
       gasPerDecision: Math.round(gas / batch.length),
+      calldata: calldataGas(tx.data),
+      policyVerifierCall: calls[verifierAddress.policy],
+      zkvmVerifierCall: calls[verifierAddress.zkvm],
       loadAvg1m: Number(os.loadavg()[0].toFixed(2)),
     };
     rows.push(row);
@@ -120,10 +156,13 @@ async function main(): Promise<void> {
       ptau: build.circuits.zkvm.ptau,
     },
     batches: rows,
+    verifiers,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     notes: [
       "Proofs made in this process one after the other (provePolicy, proveLoanGuest), so times include witness generation; peakRssMB is this whole process (Hardhat + both provers).",
       "attestGas: gasUsed of StateAnchor.attest with the profile's generated verifiers on the in-process Hardhat network (cancun, solc 0.8.28, optimizer 200 runs).",
+      "calldata: the attest's calldata gas (4 per zero byte, 16 per other byte); policyVerifierCall / zkvmVerifierCall: gas of the anchor's staticcall to each verifier (call cost and the verifier's execution), from debug_traceTransaction.",
+      "verifiers: a verifyProof transaction to each verifier with the full batch's proof and public signals; measured = gasUsed - 21,000 (calldata included).",
     ],
   };
   const out = process.env.ZKLA_BENCH_OUT ?? path.join(REPO_ROOT, "bench", "results", `attest-${profile}.json`);

@@ -9,3 +9,15 @@ export function machineInfo(): { cpus: number; model: string | undefined; memGB:
     node: process.version,
   };
 }
+
+/** The machine of a combined result (bench/README.md `machine`), with the run's date. */
+export function machine(date = new Date()): {
+  cores: number;
+  memoryGB: number;
+  node: string;
+  date: string;
+  model?: string;
+} {
+  const m = machineInfo();
+  return { cores: m.cpus, memoryGB: m.memGB, node: m.node, date: date.toISOString(), model: m.model };
+}

@@ -1,5 +1,6 @@
 /**
- * Policy-layer benchmark: `npx ts-node bench/policy.ts [--ptau FILE] [--sizes 2,4,16,32] [--out FILE]`.
+ * Policy-layer benchmark:
+ * `npx ts-node bench/policy.ts [--ptau FILE] [--sizes 2,4,16,32] [--probe-public 6,20] [--out FILE]`.
  *
  * For each batch size N: R1CS constraints and snarkjs PLONK gates (exact count, no ptau needed),
  * and, when the powers of tau is large enough (default: the dev ptau, 2^13), the PLONK prove time
@@ -7,13 +8,17 @@
  * transaction on the in-process Hardhat network. Sizes that do not fit print
  * "not measured: needs 2^k ptau"; their verifier gas is estimated from the measured N and the
  * per-public-signal cost measured on probe circuits (circuits/policy/public_signals_probe.circom)
- * with the same public-signal counts; the probes run only when some size is not measured. Saves
- * JSON to bench/results/policy.json (or --out).
+ * with the same public-signal counts; the probes run when some size is not measured, and for every
+ * count of --probe-public (npm run bench asks for N + 4 at each batch size of its gas table). Each
+ * verifier's gas is also recorded without its calldata (`exec`), and its runtime size: it is placed
+ * with hardhat_setCode, so a verifier over the 24,576-byte limit (EIP-170) is measured, and flagged.
+ * Saves JSON to bench/results/policy.json (or --out).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { calldataGas } from "./evm";
 import { machineInfo } from "./machine";
 import { compileTemplate, type MainSpec } from "../src/build/circom";
 import { DEV_PTAU_POWER, devPtauPath } from "../src/build/ptau";
@@ -45,14 +50,28 @@ const SOURCES = [
 export interface PolicyBenchOptions {
   ptau: string;
   sizes: number[];
+  /** Public-signal counts to probe even when every size is measured. */
+  probePublic?: number[];
   log: (line: string) => void;
+}
+
+/** EIP-170: the largest runtime code a contract may have on Ethereum. */
+const MAX_RUNTIME_BYTES = 24_576;
+
+interface VerifierGas {
+  gas: number;
+  /** gas - 21,000 - calldata: what the verifier's execution costs. */
+  exec: number;
+  calldata: number;
+  runtimeBytes: number;
+  deployable: boolean;
 }
 
 interface SizeResult extends PlonkSize {
   N: number;
   scoreBits: number;
   prove: { ms: number; cpuMs: number; totalMs: number; peakRssMB: number; loadAvg1m: number } | { notMeasured: string };
-  verifierGas: { gas: number; method: "measured" } | { gas: number; method: "estimated"; from: string } | null;
+  verifierGas: (VerifierGas & { method: "measured" }) | { gas: number; method: "estimated"; from: string } | null;
 }
 
 function newer(target: string, sources: string[]): boolean {
@@ -158,27 +177,29 @@ function proveInChild(
 }
 
 interface Hre {
+  network: { provider: { send(method: string, params: unknown[]): Promise<unknown> } };
   ethers: {
     getSigners(): Promise<
       { sendTransaction(tx: { to: string; data: string }): Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }> }[]
     >;
-    ContractFactory: new (
+    Contract: new (
+      address: string,
       abi: unknown,
-      bytecode: string,
-      signer: unknown,
+      runner: unknown,
     ) => {
-      deploy(): Promise<{
-        waitForDeployment(): Promise<unknown>;
-        getAddress(): Promise<string>;
-        interface: { encodeFunctionData(f: string, args: unknown[]): string };
-        verifyProof: (p: bigint[], s: bigint[]) => Promise<boolean>;
-      }>;
+      interface: { encodeFunctionData(f: string, args: unknown[]): string };
+      verifyProof: (p: bigint[], s: bigint[]) => Promise<boolean>;
     };
   };
 }
 
-/** Compiles a generated verifier with solc (same settings as hardhat.config.ts), deploys it, returns verifyProof tx gas. */
-async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: string[]): Promise<number> {
+let nextAddress = 0xbe7c4000;
+
+/**
+ * Compiles a generated verifier with solc (same settings as hardhat.config.ts), places its runtime code
+ * with hardhat_setCode (no size limit, so larger verifiers are measured too), returns verifyProof tx gas.
+ */
+async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: string[]): Promise<VerifierGas> {
   const templateDir = path.join(path.dirname(require.resolve("snarkjs")), "..", "templates");
   const source = await snarkjs.zKey.exportSolidityVerifier(zkey, {
     plonk: fs.readFileSync(path.join(templateDir, "verifier_plonk.sol.ejs"), "utf8"),
@@ -193,7 +214,7 @@ async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: s
         settings: {
           optimizer: { enabled: true, runs: 200 },
           evmVersion: "cancun",
-          outputSelection: { "*": { PlonkVerifier: ["abi", "evm.bytecode.object"] } },
+          outputSelection: { "*": { PlonkVerifier: ["abi", "evm.deployedBytecode.object"] } },
         },
       }),
     ),
@@ -201,14 +222,19 @@ async function verifierGas(hre: Hre, zkey: string, proof: PlonkProof, signals: s
   const c = out.contracts?.["Verifier.sol"]?.PlonkVerifier;
   if (!c) throw new Error(`solc failed: ${JSON.stringify(out.errors)}`);
   const [signer] = await hre.ethers.getSigners();
-  const contract = await new hre.ethers.ContractFactory(c.abi, "0x" + c.evm.bytecode.object, signer).deploy();
-  await contract.waitForDeployment();
+  const runtime = "0x" + c.evm.deployedBytecode.object;
+  const address = "0x" + (nextAddress++).toString(16).padStart(40, "0");
+  await hre.network.provider.send("hardhat_setCode", [address, runtime]);
+  const contract = new hre.ethers.Contract(address, c.abi, signer);
   const words = encodePolicyProof(proof);
   const sig = signals.map((s) => BigInt(s));
   if (!(await contract.verifyProof(words, sig))) throw new Error("generated verifier rejected a valid proof");
   const data = contract.interface.encodeFunctionData("verifyProof", [words, sig]);
-  const receipt = await (await signer.sendTransaction({ to: await contract.getAddress(), data })).wait();
-  return Number(receipt!.gasUsed);
+  const receipt = await (await signer.sendTransaction({ to: address, data })).wait();
+  const gas = Number(receipt!.gasUsed);
+  const calldata = calldataGas(data);
+  const runtimeBytes = (runtime.length - 2) / 2;
+  return { gas, exec: gas - 21_000 - calldata, calldata, runtimeBytes, deployable: runtimeBytes <= MAX_RUNTIME_BYTES };
 }
 
 export async function runPolicyBench(options: PolicyBenchOptions): Promise<unknown> {
@@ -265,7 +291,7 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
         peakRssMB: p.peakRssMB,
         loadAvg1m: Number(os.loadavg()[0].toFixed(2)),
       };
-      row.verifierGas = { gas: await verifierGas(hre, zkey, p.proof, p.publicSignals), method: "measured" };
+      row.verifierGas = { ...(await verifierGas(hre, zkey, p.proof, p.publicSignals)), method: "measured" };
       log(
         `N=${N}: prove ${p.ms} ms wall, ${p.cpuMs} ms CPU (child process ${p.totalMs} ms incl. start-up; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs), ` +
           `peak RSS ${p.peakRssMB} MB, verifyProof tx gas ${row.verifierGas.gas}`,
@@ -276,9 +302,10 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
 
   // Verifier gas per public signal, from probe circuits with the same public-signal counts: only
   // needed to estimate the sizes the ptau was too small to measure.
-  const probe: { publicSignals: number; gas: number }[] = [];
+  const probe: ({ publicSignals: number } & VerifierGas)[] = [];
   const estimate = results.some((r) => !r.verifierGas);
-  for (const nPublic of estimate ? [...new Set(results.map((r) => r.nPublic))].sort((a, b) => a - b) : []) {
+  const counts = [...(estimate ? results.map((r) => r.nPublic) : []), ...(options.probePublic ?? [])];
+  for (const nPublic of [...new Set(counts)].sort((a, b) => a - b)) {
     const dir = path.join(BENCH_DIR, `probe${nPublic}`);
     const K = nPublic - 1;
     const r1cs = await compileCached(
@@ -295,13 +322,19 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
     const zkey = await setupCached(r1cs, options.ptau);
     const input = { in: Array.from({ length: K }, (_, k) => String(k + 3)) };
     const p = proveInChild(input, path.join(dir, "probe_js", "probe.wasm"), zkey);
-    probe.push({ publicSignals: nPublic, gas: await verifierGas(hre, zkey, p.proof, p.publicSignals) });
-    log(`probe with ${nPublic} public signals: verifyProof tx gas ${probe[probe.length - 1].gas}`);
+    const g = await verifierGas(hre, zkey, p.proof, p.publicSignals);
+    probe.push({ publicSignals: nPublic, ...g });
+    log(
+      `probe with ${nPublic} public signals: verifyProof tx gas ${g.gas} (execution ${g.exec}), runtime ${g.runtimeBytes} bytes` +
+        (g.deployable ? "" : ` (over the ${MAX_RUNTIME_BYTES}-byte limit: not deployable on Ethereum)`),
+    );
   }
   const first = probe[0];
   const last = probe[probe.length - 1];
   const perSignal = probe.length > 1 ? (last.gas - first.gas) / (last.publicSignals - first.publicSignals) : null;
   if (perSignal !== null) log(`verifier gas per public signal (probe fit): ${perSignal.toFixed(0)}`);
+  // Execution only (calldata left out: the probes' signals are small numbers, the policy's are not).
+  const execPerSignal = probe.length > 1 ? (last.exec - first.exec) / (last.publicSignals - first.publicSignals) : null;
 
   const anchor = results.find((r) => r.verifierGas?.method === "measured");
   for (const r of results) {
@@ -323,11 +356,11 @@ export async function runPolicyBench(options: PolicyBenchOptions): Promise<unkno
     ptau: { file: options.ptau, power },
     circomFlags: flags,
     sizes: results,
-    verifierGasProbe: { points: probe, perPublicSignal: perSignal },
+    verifierGasProbe: { points: probe, perPublicSignal: perSignal, execPerPublicSignal: execPerSignal },
     notes: [
       "gates: snarkjs PLONK constraint count (one per public signal + addition gates), computed as snarkjs plonk setup does (src/policy/gates.ts).",
       "prove.ms: wall time of snarkjs plonk.fullProve (witness + proof) in a fresh child process; cpuMs: its CPU time (main thread + curve workers), less sensitive to other load; peakRssMB: that process's max RSS.",
-      "verifierGas: gasUsed of a verifyProof transaction (incl. 21k base and calldata) on the in-process Hardhat network, solc 0.8.28 optimizer 200 runs, cancun.",
+      "verifierGas: gasUsed of a verifyProof transaction (incl. 21k base and calldata) on the in-process Hardhat network, solc 0.8.28 optimizer 200 runs, cancun; exec = gas - 21,000 - calldata gas; runtimeBytes: the verifier's runtime code (placed with hardhat_setCode; deployable iff <= 24,576 bytes, EIP-170).",
     ],
   };
   return report;
@@ -351,6 +384,7 @@ if (require.main === module) {
     const options: PolicyBenchOptions = {
       ptau: arg("ptau") ?? defaultPtau(),
       sizes: (arg("sizes") ?? "2,4,16,32").split(",").map(Number),
+      probePublic: arg("probe-public")?.split(",").map(Number),
       log: (line) => console.log(line),
     };
     const out = arg("out") ?? path.join(REPO_ROOT, "bench", "results", "policy.json");

@@ -139,10 +139,9 @@ async function main(): Promise<void> {
       perStepAverage: Math.round(perStepAvg * 10) / 10,
       ptauPowerNeeded: power,
     };
-    if (profile === "test") {
-      const marginal = await constraints({ ...l, T: l.T + 1 });
-      entry.perStepMarginal = marginal.constraints - total.constraints;
-    }
+    // The marginal cost of one more step, at both sizes (npm run bench reports the production one).
+    const marginal = await constraints({ ...l, T: l.T + 1 });
+    entry.perStepMarginal = marginal.constraints - total.constraints;
     const paths = circuitPaths("zkvm", profile);
     const { tape, params } = fullBatchRun(l);
     const run = emulate(guest.words, tape, params, l);

@@ -1,7 +1,8 @@
 /**
  * The demo (`npm run demo`): deploy the test profile, attest a seeded sample (or a given file) through
  * the script API, audit the anchor, and summarise what happened against the chain. Never prints:
- * progress goes to `log` and `onEvent`; tasks/anchor/demo.ts renders the summary.
+ * progress goes to `log` and `onEvent`; tasks/anchor/demo.ts renders the summary, then the production
+ * figures of the last committed benchmark (bench/results/latest.json), which the summary carries.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -9,6 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deployAnchor } from "./anchor/deploy";
 import { prove, submit } from "./api";
 import { auditAnchor } from "./audit/audit";
+import { lastBenchmark, type BenchmarkHeadline } from "./benchmark";
 import { UsageError } from "./errors";
 import { circuitPaths } from "./paths";
 import { readAnchorView } from "./anchor/contract";
@@ -59,6 +61,8 @@ export interface DemoSummary {
   auditChecks: number;
   auditedBatches: number;
   wallMs: number;
+  /** The production figures of the last committed benchmark (`missing` when there is none). */
+  lastBenchmark: BenchmarkHeadline;
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
@@ -151,5 +155,6 @@ export async function runDemo(
     auditChecks: audit.checks.length,
     auditedBatches: audit.batches.length,
     wallMs: Date.now() - t0,
+    lastBenchmark: lastBenchmark(),
   };
 }

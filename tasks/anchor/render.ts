@@ -3,11 +3,14 @@
  * ETA) on a terminal, or one JSON object per line with --json (nothing else on stdout then). Test hook:
  * ZKLA_CRASH_AFTER=<event-type>:<n> SIGKILLs the process after the n-th such event.
  */
+import path from "node:path";
 import type { StatusReport } from "../../src/api";
 import { utc } from "../../src/audit/report";
+import type { BenchmarkHeadline, TargetCheck } from "../../src/benchmark";
 import type { DemoSummary } from "../../src/demo";
 import { describeEvent } from "../../src/pipeline/describe";
 import type { PipelineEvent } from "../../src/pipeline/events";
+import { REPO_ROOT } from "../../src/paths";
 
 export const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -161,5 +164,26 @@ export function demoSummaryLines(s: DemoSummary): string[] {
     `  audit             ${s.audit === "pass" ? `pass: ${s.auditChecks} checks (verifiers are the generated ones, guest known, ${s.auditedBatches} batch(es) re-verified, every root matches the chain)` : `FAILED: ${s.audit.join("; ")}`}`,
     `  run folder        ${s.runFolder} (private: scores and salts in receipts.csv)`,
     `  wall time         ${secs(s.wallMs)}`,
+    "",
+    benchmarkLine(s.lastBenchmark),
   ];
+}
+
+const CHECK_LABELS: Record<TargetCheck["id"], (c: TargetCheck) => string> = {
+  gasPerDecision: (c) => `${c.shown} gas per decision`,
+  policyVerifier: (c) => `policy verifier ${c.figure.toFixed(2)}x its precompile floor + calldata`,
+  zkvmVerifier: (c) => `zkVM verifier ${c.figure.toFixed(2)}x its precompile floor + calldata`,
+  speedupVsNaive: (c) => `pipeline ${c.shown} the naive flow's decisions per second`,
+  constraintsPerStep: (c) => `zkVM ${c.shown} constraints per step`,
+  gatesPerSlot: (c) => `policy ${c.shown} PLONK gates per slot`,
+};
+
+/** One line: the production figures of the last committed benchmark, each with its target. */
+export function benchmarkLine(h: BenchmarkHeadline): string {
+  if (h.missing)
+    return `Production (last committed benchmark): none, ${path.relative(REPO_ROOT, h.file)} is absent (npm run bench -- --save writes it)`;
+  const figures = h.checks.map(
+    (c) => `${CHECK_LABELS[c.id](c)} (${c.where ? `${c.where}; ` : ""}target ${c.target}: ${c.met ? "met" : "MISSED"})`,
+  );
+  return `Production (last committed benchmark, ${h.date}${h.mode === "quick" ? ", quick run" : ""}, N = ${h.batchSize}): ${figures.join("; ")}`;
 }
