@@ -169,7 +169,8 @@ export function evaluateTargets(r: BenchmarkResult): TargetCheck[] {
 
 /** The production figures of a saved result, for the demo; `missing` when there is no file. */
 export type BenchmarkHeadline =
-  | { file: string; missing: true }
+  /** No usable result: the file is absent, or `problem` says why it could not be read. */
+  | { file: string; missing: true; problem?: string }
   | {
       file: string;
       missing: false;
@@ -182,20 +183,28 @@ export type BenchmarkHeadline =
       checks: TargetCheck[];
     };
 
-/** Reads the last committed benchmark (bench/results/latest.json unless `file` is given). */
+/**
+ * Reads the last committed benchmark (bench/results/latest.json unless `file` is given). Never throws:
+ * the demo shows it after its own work, which a bad file must not fail.
+ */
 export function lastBenchmark(file = LATEST_BENCHMARK): BenchmarkHeadline {
   if (!fs.existsSync(file)) return { file, missing: true };
-  const r = JSON.parse(fs.readFileSync(file, "utf8")) as BenchmarkResult;
-  const N = r.productionBatchSize;
-  const gas = r.gasPerDecision[String(N)];
-  return {
-    file,
-    missing: false,
-    date: r.date.slice(0, 10),
-    mode: r.mode,
-    batchSize: N,
-    gasPerDecision: gas.total,
-    gasSource: gas.source,
-    checks: evaluateTargets(r),
-  };
+  try {
+    const r = JSON.parse(fs.readFileSync(file, "utf8")) as BenchmarkResult;
+    const N = r.productionBatchSize;
+    const gas = r.gasPerDecision[String(N)];
+    if (!gas) throw new Error(`no gasPerDecision for the production size ${N}`);
+    return {
+      file,
+      missing: false,
+      date: r.date.slice(0, 10),
+      mode: r.mode,
+      batchSize: N,
+      gasPerDecision: gas.total,
+      gasSource: gas.source,
+      checks: evaluateTargets(r),
+    };
+  } catch (e) {
+    return { file, missing: true, problem: (e as Error).message.split("\n")[0] };
+  }
 }

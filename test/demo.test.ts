@@ -97,10 +97,15 @@ describe("npm run demo (hardhat anchor:demo)", function () {
       expect(line).to.not.contain("\n");
     });
 
-    it("say in one line that there is none when the file is absent", () => {
+    it("say in one line that there is none when the file is absent or unreadable", () => {
       const line = benchmarkLine(lastBenchmark(path.join(os.tmpdir(), "no-such-dir", "latest.json")));
       expect(line).to.match(/^Production \(last committed benchmark\): none, .*latest\.json is absent/);
       expect(line).to.not.contain("\n");
+      const bad = path.join(runsDir, "latest.json");
+      fs.writeFileSync(bad, "{ not json");
+      expect(benchmarkLine(lastBenchmark(bad))).to.match(
+        /^Production \(last committed benchmark\): none, .* is unreadable \(/,
+      );
     });
   });
 });

@@ -181,7 +181,7 @@ const CHECK_LABELS: Record<TargetCheck["id"], (c: TargetCheck) => string> = {
 /** One line: the production figures of the last committed benchmark, each with its target. */
 export function benchmarkLine(h: BenchmarkHeadline): string {
   if (h.missing)
-    return `Production (last committed benchmark): none, ${path.relative(REPO_ROOT, h.file)} is absent (npm run bench -- --save writes it)`;
+    return `Production (last committed benchmark): none, ${path.relative(REPO_ROOT, h.file)} is ${h.problem ? `unreadable (${h.problem})` : "absent"} (npm run bench -- --save writes it)`;
   const figures = h.checks.map(
     (c) => `${CHECK_LABELS[c.id](c)} (${c.where ? `${c.where}; ` : ""}target ${c.target}: ${c.met ? "met" : "MISSED"})`,
   );
