@@ -33,11 +33,11 @@ target. Results of the run go to bench/results/runs/<timestamp>.json (and its pe
 bench/results/runs/<timestamp>/); the committed results are replaced only with --save.
 
 options:
-  --quick       a few minutes: the test profile (real proofs), gas at the production batch size and at
-                32..256 with mock verifiers, the policy and zkVM circuits at the production size (counts),
-                setups of the test zkeys, pipeline vs naive on the test profile. Without it: also
-                the dev ptau generation, more sizes, the production build when there is one, planning,
-                hashing, streaming and the audit (about an hour on 2 cores).
+  --quick       6-12 minutes on 2 cores: the test profile (real proofs), gas at the production batch
+                size and at 32..256 with mock verifiers, the policy and zkVM circuits at the production
+                size (counts), setups of the test zkeys, pipeline vs naive on the test profile. Without
+                it: also the dev ptau generation, more sizes, the production build when there is one,
+                planning, hashing, streaming and the audit (45-60 minutes on 2 cores).
   --save        write bench/results/latest.json, bench/results/<YYYY-MM-DD>.json and the tables of
                 BENCHMARKS.md (a full run also refreshes bench/results/<bench>.json)
   --ptau FILE   a larger powers of tau for the policy bench (proves sizes the 2^13 dev ptau cannot set up)
