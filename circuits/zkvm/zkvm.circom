@@ -83,8 +83,8 @@ template BitMux(N) {
 // Outputs: pcNext, regNext[7], tpNext, jpNext, isRead, isHalt, readWord (isRead * tapeHead),
 //          journalOut[J] (the word written at journal position i by this step, else 0).
 // Constraints that make the run invalid: pc not in 0..P-1; the fetched word not a valid
-// instruction (fields range-checked by one-hot selectors and a 16-bit decomposition, opcode 0 has
-// no selector); LT/LE operand >= 2^32; PUB k with k >= K; WRITE with jp == J;
+// instruction (opcode by one-hot selectors, register fields by 3-bit and imm by 16-bit
+// decompositions, opcode 0 has no selector); LT/LE operand >= 2^32; PUB k with k >= K; WRITE with jp == J;
 // ASSERT with reg[rs1] != reg[rs2].
 // Caller must enforce: tp <= L and jp <= J on entry (ZkVM starts both at 0 and they only grow by
 // the checked READ/WRITE), tapeHead = tape[tp] whenever isRead = 1 (ZkVM's fingerprint), reg are
@@ -114,7 +114,7 @@ template ZkStep(P, K, J) {
     signal word <== fetch.out;
 
     // Decode: op one-hot over the 15 valid opcodes (op 0 or op >= 16 cannot satisfy it),
-    // register fields one-hot over 0..7, imm in 16 bits; one linear equation ties them to the word.
+    // register fields in 3 bits, imm in 16 bits; one linear equation ties them to the word.
     signal opSel[16]; // opSel[0] is unused (constrained 0)
     var opCount = 0;
     var opValue = 0;
