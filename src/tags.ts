@@ -5,8 +5,12 @@
  */
 import { asciiTag } from "./field";
 
-export const TAG_TAPE = asciiTag("zkla.tape.v1");
-export const TAG_COMMITMENT = asciiTag("zkla.commitment.v1");
+/** The batch tape's digest (src/tape); v2: [activeCount, scores, batchSalt]. */
+export const TAG_TAPE = asciiTag("zkla.tape.v2");
+/** Per-application hiding commitment (src/policy commitment); v2: Poseidon(3) over the packed id and score. */
+export const TAG_COMMITMENT = asciiTag("zkla.commitment.v2");
 export const TAG_METHOD = asciiTag("zkla.method.v1");
 /** The zkVM's tape-read fingerprint challenge (circuits/zkvm/zkvm.circom ReadsChallenge). */
 export const TAG_READS = asciiTag("zkla.reads.v1");
+/** The batch salt derived from a batch's application salts (src/tape batchSalt); off-circuit only. */
+export const TAG_BATCH_SALT = asciiTag("zkla.batchsalt.v1");

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { SNARK_SCALAR_FIELD, asciiTag, assertFieldElement, toBigInt } from "../src/field";
 import { spongeDigest } from "../src/hash";
-import { batchTape, tapeDigest, tapeLength } from "../src/tape";
-import { TAG_COMMITMENT, TAG_METHOD, TAG_READS, TAG_TAPE } from "../src/tags";
+import { batchSalt, batchTape, tapeBatchSize, tapeDigest, tapeLength } from "../src/tape";
+import { TAG_BATCH_SALT, TAG_COMMITMENT, TAG_METHOD, TAG_READS, TAG_TAPE } from "../src/tags";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -25,7 +25,8 @@ describe("foundation: field, tags, sponge, tape", () => {
       expect(m, name).to.not.equal(null);
       expect(BigInt(m![1]), name).to.equal(value);
     }
-    expect(asciiTag("zkla.tape.v1")).to.equal(TAG_TAPE);
+    expect(asciiTag("zkla.tape.v2")).to.equal(TAG_TAPE);
+    expect(asciiTag("zkla.commitment.v2")).to.equal(TAG_COMMITMENT);
   });
 
   it("field helpers reject non-canonical values with a clear message", () => {
@@ -45,16 +46,21 @@ describe("foundation: field, tags, sponge, tape", () => {
     expect(spongeDigest(TAG_TAPE, [])).to.not.equal(spongeDigest(TAG_TAPE, [0n]));
   });
 
-  it("batchTape lays out count, scores, ids, salts and rejects oversize batches", () => {
-    const tape = batchTape(
-      [
-        { applicantId: 11n, score: 700n, salt: 5n },
-        { applicantId: 12n, score: 650n, salt: 6n },
-      ],
-      3,
-    );
-    expect(tape).to.deep.equal([2n, 700n, 650n, 0n, 11n, 12n, 0n, 5n, 6n, 0n]);
+  it("batchTape lays out count, scores and the batch salt, and rejects oversize batches", () => {
+    const apps = [
+      { applicantId: 11n, score: 700n, salt: 5n },
+      { applicantId: 12n, score: 650n, salt: 6n },
+    ];
+    const tape = batchTape(apps, 3);
+    const salt = spongeDigest(TAG_BATCH_SALT, [5n, 6n]);
+    expect(batchSalt(apps)).to.equal(salt);
+    expect(tape).to.deep.equal([2n, 700n, 650n, 0n, salt]);
     expect(tape.length).to.equal(tapeLength(3));
+    expect(tapeBatchSize(tape.length)).to.equal(3);
+    expect(tapeBatchSize(2)).to.equal(undefined);
+    // The batch salt follows every application salt (ids are not on the tape; their commitments hold them).
+    expect(batchSalt([apps[0], { ...apps[1], salt: 7n }])).to.not.equal(salt);
+    expect(batchSalt([apps[0], { ...apps[1], applicantId: 13n }])).to.equal(salt);
     expect(() => batchTape(new Array(4).fill({ applicantId: 1n, score: 1n, salt: 1n }), 3)).to.throw(
       /batch has 4 applications but the policy's batch size is 3/,
     );

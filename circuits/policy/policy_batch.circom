@@ -15,34 +15,41 @@ include "../lib/tags.circom";
 //   active[i]                          0 or 1 (enforced here); active slots form a prefix 0..k-1
 //                                      and inactive slots carry applicantId = score = salt = 0 (enforced here)
 //   active applicantIds                nonzero and strictly increasing in slot order, each step
-//                                      at most 2^64 (enforced here), hence pairwise distinct
+//                                      at most 2^64 (enforced here), hence pairwise distinct and
+//                                      below 2^72 (N <= 252)
+// and once per batch:
+//   batchSalt                          field element (src/tape batchSalt derives it from the salts)
 // Public input:
 //   threshold                          < 2^SCORE_BITS (enforced here)
 // Public outputs, in this order (snarkjs public signals: outputs, then threshold):
-//   tapeDigest     TapeDigest(1 + 3N) over [activeCount, score[0..N-1], applicantId[0..N-1], salt[0..N-1]]
+//   tapeDigest     TapeDigest(N + 2) over [activeCount, score[0..N-1], batchSalt]
 //                  (the batch tape of src/tape, docs/tape.md)
 //   decisionBits   sum_i 2^i * (active[i] AND score[i] <= threshold)
 //   activeCount    sum_i active[i]
-//   commitments[N] Poseidon(4)(TAG_COMMITMENT, applicantId[i], score[i], salt[i]) if active[i], else 0
+//   commitments[N] Poseidon(3)(TAG_COMMITMENT, applicantId[i] + 2^72 * score[i], salt[i]) if active[i],
+//                  else 0. The packed word is an integer below 2^252 < r (id < 2^72 by the order
+//                  check, score < 2^SCORE_BITS <= 2^180), so it determines id and score.
 //
 // Caller must enforce:
 //   - every public signal is a canonical field element (< r): the snarkjs PLONK verifier (JS and
 //     Solidity) does not check it, so signal + r would alias signal (docs/policy.md).
-//   - template parameters: 1 <= N <= 252 (decisionBits must not wrap), 1 <= SCORE_BITS <= 252
-//     (LessEqThan(n) needs n <= 252); both are asserted at compile time.
+//   - template parameters: 1 <= N <= 252 (decisionBits must not wrap; ids stay below 2^72),
+//     1 <= SCORE_BITS <= 180 (the packed commitment word stays below r); both asserted at compile time.
 //   - applicantIds are 64-bit (1 <= id < 2^64) and each batch is sorted by applicantId: the circuit
 //     proves the order above, not the bound of each id (slot i may reach (i + 1) * 2^64); src/policy
 //     refuses ids outside [1, 2^64) and unsorted batches, and the planner sorts each batch. The same
 //     applicant in two different batches is not prevented here.
-//   - the salts must be secret and uniformly random: they make commitments and tapeDigest hiding.
+//   - the salts and batchSalt must be secret and unpredictable: they make the commitments and
+//     tapeDigest hiding (the tape holds the scores).
 template PolicyBatch(N, SCORE_BITS) {
     assert(N >= 1 && N <= 252);
-    assert(SCORE_BITS >= 1 && SCORE_BITS <= 252);
+    assert(SCORE_BITS >= 1 && SCORE_BITS <= 180);
 
     signal input applicantId[N];
     signal input score[N];
     signal input salt[N];
     signal input active[N];
+    signal input batchSalt;
     signal input threshold;
 
     signal output tapeDigest;
@@ -98,23 +105,23 @@ template PolicyBatch(N, SCORE_BITS) {
         bitsAcc += decision[i] * (1 << i);
         countAcc += active[i];
 
-        commitHash[i] = Poseidon(4);
+        // One word for id and score (a Poseidon input fewer: about 250 PLONK gates per slot).
+        commitHash[i] = Poseidon(3);
         commitHash[i].inputs[0] <== TAG_COMMITMENT();
-        commitHash[i].inputs[1] <== applicantId[i];
-        commitHash[i].inputs[2] <== score[i];
-        commitHash[i].inputs[3] <== salt[i];
+        commitHash[i].inputs[1] <== applicantId[i] + (1 << 72) * score[i];
+        commitHash[i].inputs[2] <== salt[i];
         commitments[i] <== active[i] * commitHash[i].out;
     }
     decisionBits <== bitsAcc;
     activeCount <== countAcc;
 
-    // The batch tape (src/tape batchTape): [activeCount, scores, ids, salts].
-    component tape = TapeDigest(1 + 3 * N);
+    // The batch tape (src/tape batchTape): [activeCount, scores, batchSalt]. The scores are the
+    // same signals the commitments bind, which is what ties the zkVM's run to the committed data.
+    component tape = TapeDigest(N + 2);
     tape.words[0] <== activeCount;
     for (var i = 0; i < N; i++) {
         tape.words[1 + i] <== score[i];
-        tape.words[1 + N + i] <== applicantId[i];
-        tape.words[1 + 2 * N + i] <== salt[i];
     }
+    tape.words[N + 1] <== batchSalt;
     tapeDigest <== tape.out;
 }

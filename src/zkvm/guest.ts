@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { assertFieldElement } from "../field";
 import { REPO_ROOT, type Profile } from "../paths";
-import { batchTape, tapeLength, type Application } from "../tape";
+import { batchTape, tapeBatchSize, tapeLength, type Application } from "../tape";
 import { assemble } from "./assembler";
 import { emulate, type ZkvmLimits } from "./emulator";
 import { methodId } from "./method";
@@ -64,7 +64,7 @@ export async function proveLoanGuest(
   const limits = options.limits ?? zkvmParams(args.profile);
   if (tapeLength(args.batchSize) !== limits.L) {
     throw new RangeError(
-      `batch size ${args.batchSize} gives a ${tapeLength(args.batchSize)}-word tape but the ${args.profile} zkVM reads ${limits.L} words (batch size ${(limits.L - 1) / 3})`,
+      `batch size ${args.batchSize} gives a ${tapeLength(args.batchSize)}-word tape but the ${args.profile} zkVM reads ${limits.L} words (batch size ${tapeBatchSize(limits.L) ?? "none"})`,
     );
   }
   const tape = batchTape(args.batch, args.batchSize);
@@ -84,7 +84,9 @@ export function zkvmManifestExtras(
   loanGuestSteps: number;
 } {
   const guest = loanGuest();
-  const n = (limits.L - 1) / 3;
+  const n = tapeBatchSize(limits.L);
+  if (n === undefined)
+    throw new RangeError(`a ${limits.L}-word zkVM tape holds no batch (a batch tape has N + 2 words)`);
   const full = batchTape(
     Array.from({ length: n }, (_, i) => ({ applicantId: BigInt(i + 1), score: 0n, salt: 0n })),
     n,

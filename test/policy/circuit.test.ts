@@ -347,14 +347,31 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects a tapeDigest that does not match the tape", async () => {
-      const other = batchTape([batch[0], { ...batch[1], salt: 1n }], N);
+      const other = batchTape([batch[0], { ...batch[1], salt: 1n }], N); // another batch salt
       await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(other) }, [digestOut]);
-      // Sponge internals computed honestly over a different tape (another salt) while the slots keep theirs.
+      // Sponge internals computed honestly over a different tape (another score in slot 1) while the
+      // slots, and so the commitments and decisions, keep theirs: the tape must carry the scores the
+      // commitments bind, which is what ties the zkVM's run to the committed applications.
       const t = slots();
-      t[1] = { ...t[1], salt: 1n };
-      await rejected({ ...honest, slots: slots(), tapeSlots: t }, [tapeWord("main.salt[1]")]);
+      t[1] = { ...t[1], score: 640n };
+      await rejected({ ...honest, slots: slots(), tapeSlots: t }, [tapeWord("main.score[1]")]);
       // The tape's activeCount word differing from activeCount.
       await rejected({ ...honest, slots: slots(), tapeActiveCount: 3n }, [tapeWord("main.activeCount")]);
+    });
+
+    it("rejects another opening of a commitment's packed word (id - 2^72, score + 1): a denial under the same commitment", async () => {
+      // applicantId + 2^72 * score is the same word for (11, 650) and (11 - 2^72 mod r, 651), so the
+      // commitment, its Poseidon internals and everything else stay consistent; only the id order
+      // check (which bounds ids below 2^72) can tell.
+      const s = slots(partial);
+      s[0] = { ...s[0], applicantId: 11n - (1n << 72n), score: 651n };
+      const w = await rejected({ ...partial, slots: s }, [idStep(0)], [], partialBase);
+      expect(h.failedConstraints(w)).to.have.length(1);
+      expect(h.get(w, "main.commitments[0]")).to.equal(
+        evaluatePolicy(batch.slice(0, 1), threshold, params).commitments[0],
+      );
+      expect(h.get(w, "main.decisionBits")).to.equal(0n); // the honest batch approves slot 0
+      expect(h.get(partialBase, "main.decisionBits")).to.equal(1n);
     });
 
     it("rejects an activeCount that is not the number of active slots", async () => {

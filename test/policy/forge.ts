@@ -29,6 +29,8 @@ export interface Slot {
 export interface Assignment {
   slots: Slot[];
   threshold: bigint;
+  /** The batch salt (private input, the tape's last word). */
+  batchSalt: bigint;
   /** Claimed decision bit per slot (default: what the policy says, active AND score <= threshold). */
   decisions?: bigint[];
   /** Overrides of public outputs (default: the honest value for the forged data). */
@@ -38,7 +40,7 @@ export interface Assignment {
   tapeDigest?: bigint;
   /** activeCount word written on the tape (default: activeCount). */
   tapeActiveCount?: bigint;
-  /** Tape words to use instead of the slot data in the digest (e.g. a different salt). */
+  /** Slots whose scores the tape digest takes instead of the slot data's (e.g. a different score). */
   tapeSlots?: Slot[];
 }
 
@@ -120,6 +122,7 @@ export class Forger {
         active: g(`main.active[${i}]`),
       })),
       threshold: g("main.threshold"),
+      batchSalt: g("main.batchSalt"),
     };
   }
 
@@ -138,6 +141,7 @@ export class Forger {
       score: tapeSlots.map((s) => mod(s.score).toString()),
       salt: tapeSlots.map((s) => mod(s.salt).toString()),
       activeCount: mod(a.tapeActiveCount ?? activeCount).toString(),
+      batchSalt: mod(a.batchSalt).toString(),
     });
     // Commitment hashes are over the slot data; the tape digest over tapeSlots.
     const cw = a.tapeSlots
@@ -146,11 +150,13 @@ export class Forger {
           score: a.slots.map((s) => mod(s.score).toString()),
           salt: a.slots.map((s) => mod(s.salt).toString()),
           activeCount: "0",
+          batchSalt: "0",
         })
       : hw;
     for (const name of this.hashNames) set(name, this.hashes.get(name.startsWith("main.tape.") ? hw : cw, name));
 
     set("main.threshold", a.threshold);
+    set("main.batchSalt", a.batchSalt);
     set("main.thresholdRange.in", a.threshold);
     for (let k = 0; k < n; k++) set(`main.thresholdRange.out[${k}]`, bit(a.threshold, k));
 

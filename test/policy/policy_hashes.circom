@@ -8,26 +8,25 @@ include "../../circuits/lib/tags.circom";
 // under the same component names (commitHash[i], tape) and WITHOUT any of its checks, so a test can
 // compute consistent Poseidon internals for data the real circuit rejects (out-of-range scores,
 // non-prefix slots, ...) and splice them into a forged witness: the "best cheating attempt".
-// Inputs: the private slot data and the tape's activeCount word. Outputs: none (read the witness).
+// Inputs: the private slot data and the tape's activeCount and batchSalt words. Outputs: none (read the witness).
 template PolicyHashes(N) {
     signal input applicantId[N];
     signal input score[N];
     signal input salt[N];
     signal input activeCount;
+    signal input batchSalt;
 
     component commitHash[N];
     for (var i = 0; i < N; i++) {
-        commitHash[i] = Poseidon(4);
+        commitHash[i] = Poseidon(3);
         commitHash[i].inputs[0] <== TAG_COMMITMENT();
-        commitHash[i].inputs[1] <== applicantId[i];
-        commitHash[i].inputs[2] <== score[i];
-        commitHash[i].inputs[3] <== salt[i];
+        commitHash[i].inputs[1] <== applicantId[i] + (1 << 72) * score[i];
+        commitHash[i].inputs[2] <== salt[i];
     }
-    component tape = TapeDigest(1 + 3 * N);
+    component tape = TapeDigest(N + 2);
     tape.words[0] <== activeCount;
     for (var i = 0; i < N; i++) {
         tape.words[1 + i] <== score[i];
-        tape.words[1 + N + i] <== applicantId[i];
-        tape.words[1 + 2 * N + i] <== salt[i];
     }
+    tape.words[N + 1] <== batchSalt;
 }

@@ -21,7 +21,7 @@ import {
   type PlonkProof,
 } from "../../src/policy";
 import { TAG_COMMITMENT } from "../../src/tags";
-import { batchTape, tapeDigest } from "../../src/tape";
+import { batchSalt, batchTape, tapeDigest } from "../../src/tape";
 
 // The reference is generic in N; N = 4 (twice the test circuit's) exercises partial batches of
 // several sizes. The circuit tests check the reference against the circuit at the registry's N.
@@ -62,12 +62,12 @@ describe("policy reference (src/policy)", () => {
       expect(policyParams("production")).to.deep.equal({ batchSize: 16, scoreBits: 32 });
     });
 
-    it("production N matches the zkVM tape length L = 1 + 3N", () => {
+    it("each profile's N matches the zkVM tape length L = N + 2", () => {
       const registry = JSON.parse(
         fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"),
       );
       for (const profile of ["test", "production"] as const) {
-        expect(registry.circuits.zkvm.params[profile].L, profile).to.equal(1 + 3 * policyParams(profile).batchSize);
+        expect(registry.circuits.zkvm.params[profile].L, profile).to.equal(policyParams(profile).batchSize + 2);
       }
     });
 
@@ -78,8 +78,10 @@ describe("policy reference (src/policy)", () => {
       expect(() => policyParams("test", file)).to.throw(
         /policy\.params\.test\.N must be an integer in 1\.\.252, got 0/,
       );
-      fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 4, SCORE_BITS: 253 } } } } }));
-      expect(() => policyParams("test", file)).to.throw(/SCORE_BITS must be an integer in 1\.\.252, got 253/);
+      fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 4, SCORE_BITS: 181 } } } } }));
+      expect(() => policyParams("test", file)).to.throw(
+        /SCORE_BITS must be an integer in 1\.\.180 \(a commitment packs applicantId \+ 2\^72 \* score below r\), got 181/,
+      );
       expect(() => policyParams("production", file)).to.throw(/no policy parameters for profile "production"/);
       fs.rmSync(dir, { recursive: true });
     });
@@ -92,12 +94,13 @@ describe("policy reference (src/policy)", () => {
       expect(out.decisionBits).to.equal(0b101n);
       expect(out.activeCount).to.equal(3n);
       expect(out.commitments).to.deep.equal([
-        poseidon([TAG_COMMITMENT, 1n, 600n, 11n]),
-        poseidon([TAG_COMMITMENT, 2n, 601n, 12n]),
-        poseidon([TAG_COMMITMENT, 3n, 0n, 13n]),
+        poseidon([TAG_COMMITMENT, 1n + (600n << 72n), 11n]),
+        poseidon([TAG_COMMITMENT, 2n + (601n << 72n), 12n]),
+        poseidon([TAG_COMMITMENT, 3n, 13n]),
         0n,
       ]);
       expect(out.tapeDigest).to.equal(tapeDigest(batchTape(batch, N)));
+      expect(batchTape(batch, N)).to.deep.equal([3n, 600n, 601n, 0n, 0n, batchSalt(batch)]);
       expect(policyPublicSignals(out, 600n)).to.deep.equal([out.tapeDigest, 5n, 3n, ...out.commitments, 600n]);
       expect(decodePolicyPublicSignals(policyPublicSignals(out, 600n), params)).to.deep.equal({
         outputs: out,
@@ -105,10 +108,10 @@ describe("policy reference (src/policy)", () => {
       });
     });
 
-    it("the empty batch has no decisions, no commitments and the all-zero tape digest", () => {
+    it("the empty batch has no decisions, no commitments and a tape of zeros and the empty batch salt", () => {
       const out = evaluatePolicy([], 0n, params);
       expect(out).to.deep.equal({
-        tapeDigest: tapeDigest(new Array(1 + 3 * N).fill(0n)),
+        tapeDigest: tapeDigest([...new Array(1 + N).fill(0n), batchSalt([])]),
         decisionBits: 0n,
         activeCount: 0n,
         commitments: new Array(N).fill(0n),
@@ -123,9 +126,22 @@ describe("policy reference (src/policy)", () => {
       expect(a.tapeDigest).to.not.equal(b.tapeDigest);
     });
 
-    it("commitment(app) is Poseidon(TAG_COMMITMENT, applicantId, score, salt)", () => {
-      expect(commitment(app(5n, 6n, 7n))).to.equal(poseidon([TAG_COMMITMENT, 5n, 6n, 7n]));
-      rejects(() => commitment(app(P, 6n, 7n)), "applicantId", /applicantId must satisfy 0 <= applicantId < r/);
+    it("commitment(app) is Poseidon(TAG_COMMITMENT, applicantId + 2^72 * score, salt)", () => {
+      expect(commitment(app(5n, 6n, 7n))).to.equal(poseidon([TAG_COMMITMENT, 5n + 6n * 2n ** 72n, 7n]));
+      // The packing is injective within its bounds: the largest id and the smallest score do not collide.
+      expect(commitment(app(2n ** 72n - 1n, 0n, 7n))).to.not.equal(commitment(app(0n, 1n, 7n)));
+      rejects(
+        () => commitment(app(2n ** 72n, 6n, 7n)),
+        "applicantId",
+        /applicantId must satisfy 0 <= applicantId < 2\^72, got 4722366482869645213696/,
+      );
+      rejects(
+        () => commitment(app(-1n, 6n, 7n)),
+        "applicantId",
+        /applicantId must satisfy 0 <= applicantId < 2\^72, got -1/,
+      );
+      rejects(() => commitment(app(5n, 2n ** 180n, 7n)), "score", /score must satisfy 0 <= score < 2\^180/);
+      rejects(() => commitment(app(5n, 6n, P)), "salt", /salt must satisfy 0 <= salt < r/);
     });
 
     it("policyInput pads to N inactive all-zero slots", () => {
@@ -134,6 +150,7 @@ describe("policy reference (src/policy)", () => {
         score: ["3", "0", "0", "0"],
         salt: ["4", "0", "0", "0"],
         active: ["1", "0", "0", "0"],
+        batchSalt: batchSalt([app(9n, 3n, 4n)]).toString(),
         threshold: "10",
       });
     });

@@ -189,8 +189,8 @@ skip:   WRITE r3
     const test = zkvmParams("test");
     expect(test.K).to.equal(4);
     expect(test.J).to.equal(2);
-    expect(test.L).to.equal(7);
+    expect(test.L).to.equal(4);
     expect(test.T).to.equal(21); // a full test batch: the loan guest's 7 * 2 + 7 steps
-    expect(test.T).to.equal(loanGuestSteps((test.L - 1) / 3));
+    expect(test.T).to.equal(loanGuestSteps(test.L - 2)); // the batch tape has N + 2 words
   });
 });

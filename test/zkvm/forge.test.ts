@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
-import { batchTape } from "../../src/tape";
+import { batchTape, tapeBatchSize } from "../../src/tape";
 import { assemble, emulate, loanGuest, methodId, zkvmInput, zkvmParams } from "../../src/zkvm";
 import type { Harness } from "../helpers/circuit";
 import { constraintIndex, readsChallengeHarness, testBuildPaths, testHarness } from "./helpers";
@@ -214,7 +214,7 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     // The method ID computation of another program (consistent Poseidon internals), spliced in.
     const other = await witnessOf(
       guest.words,
-      batchTape([{ applicantId: 1n, score: 1n, salt: 1n }], (limits.L - 1) / 3),
+      batchTape([{ applicantId: 1n, score: 1n, salt: 1n }], tapeBatchSize(limits.L)!),
       PARAMS,
     );
     rejected(splice(honest, other, ["main.method.", "main.methodId", "main.progLen"]));

@@ -10,7 +10,7 @@ import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { SNARK_SCALAR_FIELD as R } from "../../src/field";
 import { evaluatePolicy, policyParams } from "../../src/policy";
 import { terminateCurves } from "../../src/snark";
-import { batchTape, tapeDigest, type Application } from "../../src/tape";
+import { batchTape, tapeDigest, tapeLength, type Application } from "../../src/tape";
 import {
   emulate,
   encodeZkvmProof,
@@ -69,11 +69,12 @@ describe("zkvm: the loan-attestation guest", function () {
     expect(h.nConstraints + 4 + limits.K + limits.J + 1).to.be.lessThan(2 ** DEV_PTAU_POWER);
   });
 
-  it("the zkVM tape is the policy's batch tape (L = 1 + 3N) and T fits a full batch", () => {
-    expect(limits.L).to.equal(1 + 3 * N);
+  it("the zkVM tape is the policy's batch tape (L = N + 2) and T fits a full batch", () => {
+    expect(limits.L).to.equal(tapeLength(N));
+    expect(limits.L).to.equal(N + 2);
     expect(loanGuestSteps(N)).to.be.at.most(limits.T);
     const production = zkvmParams("production");
-    expect(production.L).to.equal(1 + 3 * policyParams("production").batchSize);
+    expect(production.L).to.equal(policyParams("production").batchSize + 2);
     expect(loanGuestSteps(policyParams("production").batchSize)).to.be.at.most(production.T);
   });
 
@@ -125,7 +126,9 @@ describe("zkvm: the loan-attestation guest", function () {
     }
   });
 
-  it("a tape claiming more than N active slots cannot halt within T = 7N + 7 steps", async () => {
+  it("a tape claiming more than N active slots is rejected: slot N's score would be the batch salt", async () => {
+    // The (N+1)-th READ returns the batch salt, a field element far above 2^32 (below it with
+    // probability 2^-222): LE faults; past it the tape is exhausted, and T = 7N + 7 steps run out.
     const h = await testHarness();
     expect(limits.T).to.equal(7 * N + 7);
     for (const count of [BigInt(N + 1), R - 1n]) {
@@ -133,7 +136,9 @@ describe("zkvm: the loan-attestation guest", function () {
       tape[0] = count;
       const params = loanGuestParams({ ...binding, threshold: 2n ** 32n - 1n });
       const run = emulate(guest.words, tape, params, limits);
-      expect(run).to.deep.include({ ok: false, reason: "not-halted", step: limits.T });
+      expect(run).to.deep.include({ ok: false, reason: "compare-operand-too-wide", step: 7 * N + 5 });
+      if (run.ok) throw new Error("the run must fail");
+      expect(run.trace[run.step].regs[6]).to.equal(tape[N + 1]); // the batch salt, read as a score
       let rejected = false;
       await h
         .witness(zkvmInput(guest.words, tape, params, limits, run) as unknown as Record<string, unknown>)
@@ -242,7 +247,7 @@ describe("zkvm: the loan-attestation guest", function () {
       );
       expect(sizeErr).to.be.instanceOf(RangeError);
       expect((sizeErr as Error).message).to.equal(
-        `batch size ${N + 1} gives a ${1 + 3 * (N + 1)}-word tape but the test zkVM reads ${limits.L} words (batch size ${N})`,
+        `batch size ${N + 1} gives a ${N + 3}-word tape but the test zkVM reads ${limits.L} words (batch size ${N})`,
       );
     });
   });
