@@ -23,7 +23,7 @@ import { SNARK_SCALAR_FIELD } from "../src/field";
 import { nativeHash, nativeHashProblem, poseidon, spongeDigest } from "../src/hash";
 import { REPO_ROOT } from "../src/paths";
 import { mulberry32 } from "../src/prng";
-import { TAG_COMMITMENT, TAG_TAPE } from "../src/tags";
+import { TAG_BATCH_SALT, TAG_COMMITMENT, TAG_TAPE } from "../src/tags";
 
 const LITE: Record<number, (inputs: bigint[]) => bigint> = {
   2: poseidon2,
@@ -88,26 +88,42 @@ function main(): void {
   };
   log(`keccak256 (160 bytes): ethers ${keccak.ethers.us} us, native ${keccak.native?.us ?? "-"} us`);
 
-  // One planned batch of 16: the 16 commitments and the tape digest (tape of 1 + 3 * 16 words).
-  const apps = Array.from({ length: 16 }, () => [randomField(), BigInt(Math.floor(rnd() * 2 ** 32)), randomField()]);
-  const tape = [16n, ...apps.map((a) => a[1]), ...apps.map((a) => a[0]), ...apps.map((a) => a[2])];
-  const batchLite = measure(() => {
-    for (const [id, score, salt] of apps) poseidon4([TAG_COMMITMENT, id, score, salt]);
-    let h = poseidon2([TAG_TAPE, BigInt(tape.length)]);
-    for (let c = 0; c * 15 < tape.length; c++) {
-      const chunk = tape.slice(c * 15, c * 15 + 15);
+  // One planned batch of 16 (tape v2): the 16 commitments Poseidon(3)(tag, id + 2^72 * score, salt),
+  // the batch salt (a sponge over the 16 salts) and the tape digest (1 + 16 + 1 words).
+  const apps = Array.from({ length: 16 }, () => [
+    BigInt(1 + Math.floor(rnd() * 2 ** 48)),
+    BigInt(Math.floor(rnd() * 2 ** 32)),
+    randomField(),
+  ]);
+  const liteSponge = (tag: bigint, words: bigint[]) => {
+    let h = poseidon2([tag, BigInt(words.length)]);
+    for (let c = 0; c * 15 < words.length; c++) {
+      const chunk = words.slice(c * 15, c * 15 + 15);
       while (chunk.length < 15) chunk.push(0n);
       h = poseidon16([h, ...chunk]);
     }
+    return h;
+  };
+  const batchLite = measure(() => {
+    for (const [id, score, salt] of apps) poseidon3([TAG_COMMITMENT, id + (score << 72n), salt]);
+    const salt = liteSponge(
+      TAG_BATCH_SALT,
+      apps.map((a) => a[2]),
+    );
+    liteSponge(TAG_TAPE, [16n, ...apps.map((a) => a[1]), salt]);
   });
   const batchNative = addon
     ? measure(() => {
-        for (const [id, score, salt] of apps) poseidon([TAG_COMMITMENT, id, score, salt]);
-        spongeDigest(TAG_TAPE, tape);
+        for (const [id, score, salt] of apps) poseidon([TAG_COMMITMENT, id + (score << 72n), salt]);
+        const salt = spongeDigest(
+          TAG_BATCH_SALT,
+          apps.map((a) => a[2]),
+        );
+        spongeDigest(TAG_TAPE, [16n, ...apps.map((a) => a[1]), salt]);
       })
     : null;
   log(
-    `hashing of one batch of 16 (16 x Poseidon(4) + tape sponge): poseidon-lite ${batchLite.us} us, ` +
+    `hashing of one batch of 16 (16 x Poseidon(3) + batch salt + tape sponge): poseidon-lite ${batchLite.us} us, ` +
       `native ${batchNative?.us ?? "-"} us` +
       (batchNative ? ` (at most ${Math.round(16e6 / batchNative.us)} applications/s from hashing alone)` : ""),
   );

@@ -105,7 +105,7 @@ function firstLine(e: unknown): string {
 }
 const U64 = 1n << 64n;
 
-/** The query's commitment: given, or Poseidon(TAG_COMMITMENT, applicantId, score, salt). Validates the claims. */
+/** The query's commitment: given, or computed from applicantId, score and salt (src/policy commitment). Validates the claims. */
 export function queryCommitment(query: InclusionQuery): bigint {
   const c = query as Partial<CommitmentQuery & ApplicationQuery>;
   if (c.txHash !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(c.txHash))

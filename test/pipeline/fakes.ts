@@ -4,8 +4,7 @@
  * The fake prover (fake-prover.ts) runs in real worker processes.
  */
 import crypto from "node:crypto";
-import { poseidon } from "../../src/hash";
-import { TAG_COMMITMENT } from "../../src/tags";
+import { commitment } from "../../src/policy";
 import { batchTape, tapeDigest, type Application } from "../../src/tape";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
 import {
@@ -30,7 +29,7 @@ export function fakeEvaluate(batch: readonly Application[], threshold: bigint, b
   const commitments = new Array<bigint>(batchSize).fill(0n);
   batch.forEach((a, i) => {
     if (a.score <= threshold) bits |= 1n << BigInt(i);
-    commitments[i] = poseidon([TAG_COMMITMENT, a.applicantId, a.score, a.salt]);
+    commitments[i] = commitment(a);
   });
   return {
     tapeDigest: tapeDigest(batchTape(batch, batchSize)),

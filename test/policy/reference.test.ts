@@ -59,7 +59,7 @@ describe("policy reference (src/policy)", () => {
         expect(policyParams(profile)).to.deep.equal({ batchSize: p.N, scoreBits: p.SCORE_BITS });
       }
       expect(policyParams("test")).to.deep.equal({ batchSize: 2, scoreBits: 32 });
-      expect(policyParams("production")).to.deep.equal({ batchSize: 16, scoreBits: 32 });
+      expect(policyParams("production")).to.deep.equal({ batchSize: 88, scoreBits: 32 });
     });
 
     it("each profile's N matches the zkVM tape length L = N + 2", () => {
