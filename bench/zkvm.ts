@@ -19,7 +19,7 @@ import path from "node:path";
 import { machineInfo } from "./machine";
 import { compileTemplate } from "../src/build/circom";
 import { circuitPaths, manifestPath, REPO_ROOT } from "../src/paths";
-import { batchTape } from "../src/tape";
+import { batchTape, tapeBatchSize, tapeLength } from "../src/tape";
 import { emulate, loanGuest, loanGuestParams, zkvmInput, zkvmParams, type ZkvmLimits } from "../src/zkvm";
 
 const SOURCES = ["circuits/zkvm/zkvm.circom", "circuits/lib/sponge.circom", "circuits/lib/tags.circom"];
@@ -105,7 +105,8 @@ function proveInChild(input: unknown, wasm: string, zkey: string): { ms: number;
 }
 
 function fullBatchRun(l: ZkvmLimits) {
-  const n = (l.L - 1) / 3;
+  const n = tapeBatchSize(l.L);
+  if (n === undefined) throw new Error(`a ${l.L}-word tape holds no batch`);
   const batch = Array.from({ length: n }, (_, i) => ({
     applicantId: BigInt(i + 1),
     score: BigInt(600 + i),
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     log(`[${profile}] ZkVM(T=${l.T}, P=${l.P}, L=${l.L}, K=${l.K}, J=${l.J}): compiling...`);
     const total = await constraints(l);
     const fixed = await constraints({ ...l, T: 1 });
-    const oneStep = fixed.constraints; // T = 1: fixed part + one step (with a one-word tape window)
+    const oneStep = fixed.constraints; // T = 1: the fixed part (method ID, tape digest, fingerprint) + one step
     const perStepAvg = (total.constraints - oneStep) / (l.T - 1);
     const power = Math.ceil(Math.log2(total.constraints + 10 + 1));
     const entry: Record<string, unknown> = {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   }
 
   const steps = [2, 4, 8, 16, 32].map((n) => {
-    const l: ZkvmLimits = { T: 8 * n + 8, P: 16, L: 1 + 3 * n, K: 4, J: 2 };
+    const l: ZkvmLimits = { T: 8 * n + 8, P: 16, L: tapeLength(n), K: 4, J: 2 };
     const { tape, params } = fullBatchRun(l);
     const run = emulate(guest.words, tape, params, l);
     if (!run.ok) throw new Error(`loan guest failed for N = ${n}: ${run.reason}`);
