@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import fs from "node:fs";
+import os from "node:os";
 import { SNARK_SCALAR_FIELD as P } from "../../src/field";
 import path from "node:path";
+import { CircomCompileError, compileTemplate } from "../../src/build/circom";
 import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { REPO_ROOT, circuitPaths, manifestPath } from "../../src/paths";
 import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
@@ -438,5 +440,28 @@ describe("policy circuit (test profile, witness level)", function () {
       s[1].applicantId = s[0].applicantId + (1n << 64n);
       expect(h.failedConstraints(await forger.build(base, { ...honest, slots: s }))).to.deep.equal([]);
     });
+  });
+});
+
+describe("policy circuit template parameters", function () {
+  this.timeout(120_000);
+  // SCORE_BITS <= 180 keeps a commitment's packed word applicantId + 2^72 * score below r.
+  it("refuses SCORE_BITS = 181 at compile time (180 compiles)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-params-"));
+    const spec = (bits: number) => ({
+      file: "circuits/policy/policy_batch.circom",
+      template: "PolicyBatch",
+      params: [1, bits],
+      publicInputs: ["threshold"],
+    });
+    try {
+      await compileTemplate(spec(180), "ok180", path.join(dir, "ok"), ["--O1"]);
+      let error: unknown;
+      await compileTemplate(spec(181), "bad181", path.join(dir, "bad"), ["--O1"]).catch((e) => (error = e));
+      expect(error).to.be.instanceOf(CircomCompileError);
+      expect((error as Error).message).to.match(/assert/i);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
