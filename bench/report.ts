@@ -324,6 +324,12 @@ function table(head: string[], rows: (string | number)[][]): string[] {
 }
 
 /** The generated part of BENCHMARKS.md (markdown, between the markers). */
+/** A batch size as a table row label: the production one in bold, the test one marked. */
+function sizeLabel(r: BenchmarkResult, N: string): string {
+  if (Number(N) === r.productionBatchSize) return `**${N}** (production)`;
+  return Number(N) === r.testBatchSize ? `${N} (test)` : N;
+}
+
 export function renderTables(r: BenchmarkResult): string {
   const checks = evaluateTargets(r);
   const m = r.machine;
@@ -344,11 +350,7 @@ export function renderTables(r: BenchmarkResult): string {
       Object.entries(r.gasPerDecision)
         .sort(([a], [b]) => Number(a) - Number(b))
         .map(([N, g]) => [
-          Number(N) === r.productionBatchSize
-            ? `**${N}** (production)`
-            : Number(N) === r.testBatchSize
-              ? `${N} (test)`
-              : N,
+          sizeLabel(r, N),
           g.note ? `${g.source} (${g.note})` : g.source,
           int(g.total),
           int(g.policyVerifier),
@@ -430,11 +432,7 @@ export function renderTables(r: BenchmarkResult): string {
       Object.entries(r.policy)
         .sort(([a], [b]) => Number(a) - Number(b))
         .map(([N, p]) => [
-          Number(N) === r.productionBatchSize
-            ? `**${N}** (production)`
-            : Number(N) === r.testBatchSize
-              ? `${N} (test)`
-              : N,
+          sizeLabel(r, N),
           int(p.r1cs),
           int(p.plonkGates),
           int(p.gatesPerSlot),
