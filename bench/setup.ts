@@ -6,7 +6,8 @@
  * The build manifest records no step times (it is byte-reproducible), so this redoes each setup as
  * the build does (src/build/setup.ts), in a temporary folder, from the build's r1cs (copied first:
  * another build may replace it meanwhile): the policy circuit's PLONK setup and the zkVM's Groth16
- * new + contribute + beacon + verify. A dev ptau of each power is generated the way the build makes
+ * new + contribute + beacon + verify. The production zkeys' times are the ones their build recorded
+ * (build/production/<circuit>/setup-timings.json, for the current zkey) unless ZKLA_BENCH_REDO_SETUP=1. A dev ptau of each power is generated the way the build makes
  * it (src/build/ptau.ts generatePtau: new, contribute, beacon, prepare phase 2), then deleted.
  */
 import fs from "node:fs";
@@ -14,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { machineInfo } from "./machine";
 import { DEV_PTAU_POWER, devPtauPath, generatePtau } from "../src/build/ptau";
+import { readSetupTimings } from "../src/build";
 import { groth16Setup, plonkSetup, stepRunner } from "../src/build/setup";
 import { circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../src/paths";
 import { terminateCurves } from "../src/snark";
@@ -36,6 +38,25 @@ async function main(): Promise<void> {
       if (!fs.existsSync(ptauFile)) throw new Error(`${ptauFile} is missing: build the ${profile} circuits first`);
       const manifest = JSON.parse(fs.readFileSync(manifestPath(profile), "utf8"));
       for (const [circuit, entry] of Object.entries(manifest.circuits) as [string, Record<string, unknown>][]) {
+        // A production setup takes about an hour at 2^18: its times are the ones the build recorded
+        // when it made the current zkey (ZKLA_BENCH_REDO_SETUP=1 redoes it instead).
+        const recorded =
+          profile === "production" && !process.env.ZKLA_BENCH_REDO_SETUP
+            ? readSetupTimings(circuitPaths(circuit, profile).dir, entry.zkeyHash as string)
+            : null;
+        if (recorded) {
+          zkeys[`${profile}/${circuit}`] = {
+            seconds: recorded.seconds,
+            proofSystem: entry.proofSystem,
+            steps: recorded.steps,
+            constraints: (entry.r1cs as { constraints: number }).constraints,
+            plonkGates: entry.plonkGates ?? null,
+            power: entry.power,
+            source: `recorded by the build that made the zkey (${recorded.date}, ${recorded.cores} cores)`,
+          };
+          log(`${profile}/${circuit}: ${entry.proofSystem} setup ${recorded.seconds} s (recorded by the build) ${JSON.stringify(recorded.steps)}`);
+          continue;
+        }
         const r1cs = path.join(tmp, `${profile}-${circuit}.r1cs`);
         fs.copyFileSync(circuitPaths(circuit, profile).r1cs, r1cs);
         const steps: Record<string, number> = {};
@@ -54,6 +75,7 @@ async function main(): Promise<void> {
           constraints: (entry.r1cs as { constraints: number }).constraints,
           plonkGates: entry.plonkGates ?? null,
           power: entry.power,
+          source: "redone by this run",
         };
         log(`${profile}/${circuit}: ${entry.proofSystem} setup ${seconds} s ${JSON.stringify(steps)}`);
         fs.rmSync(paths.zkey, { force: true });
@@ -78,7 +100,7 @@ async function main(): Promise<void> {
     ptau,
     zkeys,
     notes: [
-      "Each setup redone as the build does it (src/build/setup.ts) in a temporary folder; seconds are wall time, steps the build's own step timings.",
+      "Each test setup redone as the build does it (src/build/setup.ts) in a temporary folder; seconds are wall time, steps the build's own step timings. Production setups: the times their build recorded for the current zkey (source), unless ZKLA_BENCH_REDO_SETUP=1.",
       "ptau: a dev powers of tau generated as the build does (src/build/ptau.ts generatePtau), once per user in a real build.",
     ],
   };

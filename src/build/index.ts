@@ -7,6 +7,7 @@
  * The library never prints: progress goes to `onProgress` (the `circuits:build` task prints it).
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { buildDir, circuitPaths, manifestPath, REPO_ROOT, type Profile } from "../paths";
 import { terminateCurves } from "../snark";
@@ -370,7 +371,13 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
     const { name, circuit, entry } = c;
     const prev = force ? undefined : previous?.circuits[name];
     const paths = circuitPaths(name, profile, root);
-    const steps = stepRunner(name, emit);
+    // Wall time of each setup step that ran, kept beside the zkey (setupTimingsPath): the manifest
+    // holds no times (it is reproducible), and redoing a production setup to time it takes an hour.
+    const ran: Record<string, number> = {};
+    const steps = stepRunner(name, (e) => {
+      if (e.type === "step-end" && !e.cached) ran[e.step] = e.ms;
+      emit(e);
+    });
     try {
       const setupKey = inputsHash({
         r1cs: entry.r1cs!.hash,
@@ -402,6 +409,8 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
         plonkGates = gates;
       }
       const zkeyHash = await sha256File(paths.zkey);
+      const setupSteps = Object.keys(ran).filter((k) => k === "plonk-setup" || k.startsWith("zkey-"));
+      if (setupSteps.length) writeSetupTimings(paths.dir, zkeyHash, Object.fromEntries(setupSteps.map((k) => [k, ran[k]])));
 
       const contract = verifierContractName(circuit.verifierContract, profile);
       const verifierFile = path.join(generatedVerifierDir(root), `${contract}.sol`);
@@ -537,3 +546,40 @@ export {
   type ValidKeySet,
   type WrittenKeySet,
 } from "./keyset";
+
+/** Where the build records how long the setup of a circuit's current zkey took (not in the manifest). */
+export function setupTimingsPath(circuitDir: string): string {
+  return path.join(circuitDir, "setup-timings.json");
+}
+
+export interface SetupTimings {
+  /** sha256 of the zkey these times made: the record is stale once the zkey changes. */
+  zkeyHash: string;
+  /** Wall seconds of each setup step (zkey-new, zkey-contribute, zkey-beacon, zkey-verify or plonk-setup). */
+  steps: Record<string, number>;
+  seconds: number;
+  date: string;
+  cores: number;
+}
+
+function writeSetupTimings(circuitDir: string, zkeyHash: string, stepsMs: Record<string, number>): void {
+  const steps = Object.fromEntries(Object.entries(stepsMs).map(([k, ms]) => [k, +(ms / 1000).toFixed(1)]));
+  const record: SetupTimings = {
+    zkeyHash,
+    steps,
+    seconds: +Object.values(stepsMs).reduce((a, b) => a + b / 1000, 0).toFixed(1),
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+  };
+  fs.writeFileSync(setupTimingsPath(circuitDir), JSON.stringify(record, null, 2) + "\n");
+}
+
+/** The recorded setup times of the zkey with this hash, or null (none recorded, or another zkey's). */
+export function readSetupTimings(circuitDir: string, zkeyHash: string): SetupTimings | null {
+  try {
+    const t = JSON.parse(fs.readFileSync(setupTimingsPath(circuitDir), "utf8")) as SetupTimings;
+    return t.zkeyHash === zkeyHash && typeof t.seconds === "number" && t.steps ? t : null;
+  } catch {
+    return null;
+  }
+}

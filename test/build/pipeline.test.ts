@@ -17,6 +17,7 @@ import {
   generatePtau,
   PUBLISHED_PTAU,
   readManifest,
+  readSetupTimings,
   updateManifest,
   type BuildEvent,
   type BuildOptions,
@@ -178,6 +179,24 @@ describe("build pipeline (src/build) on fixture circuits", function () {
       "square:export-verifier",
       "square:manifest",
     ]);
+  });
+
+  it("records each setup step's time beside the zkey it made (not in the manifest), for that zkey only", () => {
+    for (const [name, steps] of [
+      ["square", ["zkey-new", "zkey-contribute", "zkey-beacon", "zkey-verify"]],
+      ["sum", ["plonk-setup"]],
+    ] as const) {
+      const dir = circuitPaths(name, "test", rootA).dir;
+      const t = readSetupTimings(dir, manifestA.circuits[name].zkeyHash);
+      expect(t, name).to.not.equal(null);
+      expect(Object.keys(t!.steps)).to.deep.equal([...steps]);
+      for (const v of Object.values(t!.steps)) expect(v).to.be.a("number").and.at.least(0);
+      expect(t!.seconds).to.be.closeTo(Object.values(t!.steps).reduce((a, b) => a + b, 0), 0.2);
+      expect(t!.cores).to.be.at.least(1);
+      // Another zkey (a rebuilt one) has no recorded times until its own setup.
+      expect(readSetupTimings(dir, "sha256:" + "0".repeat(64))).to.equal(null);
+      expect(readSetupTimings(path.join(dir, "absent"), manifestA.circuits[name].zkeyHash)).to.equal(null);
+    }
   });
 
   it("exports renamed verifiers with a generator header and the dev-only warning", () => {
