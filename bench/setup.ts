@@ -54,7 +54,9 @@ async function main(): Promise<void> {
             power: entry.power,
             source: `recorded by the build that made the zkey (${recorded.date}, ${recorded.cores} cores)`,
           };
-          log(`${profile}/${circuit}: ${entry.proofSystem} setup ${recorded.seconds} s (recorded by the build) ${JSON.stringify(recorded.steps)}`);
+          log(
+            `${profile}/${circuit}: ${entry.proofSystem} setup ${recorded.seconds} s (recorded by the build) ${JSON.stringify(recorded.steps)}`,
+          );
           continue;
         }
         const r1cs = path.join(tmp, `${profile}-${circuit}.r1cs`);

@@ -410,7 +410,8 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
       }
       const zkeyHash = await sha256File(paths.zkey);
       const setupSteps = Object.keys(ran).filter((k) => k === "plonk-setup" || k.startsWith("zkey-"));
-      if (setupSteps.length) writeSetupTimings(paths.dir, zkeyHash, Object.fromEntries(setupSteps.map((k) => [k, ran[k]])));
+      if (setupSteps.length)
+        writeSetupTimings(paths.dir, zkeyHash, Object.fromEntries(setupSteps.map((k) => [k, ran[k]])));
 
       const contract = verifierContractName(circuit.verifierContract, profile);
       const verifierFile = path.join(generatedVerifierDir(root), `${contract}.sol`);
@@ -567,7 +568,9 @@ function writeSetupTimings(circuitDir: string, zkeyHash: string, stepsMs: Record
   const record: SetupTimings = {
     zkeyHash,
     steps,
-    seconds: +Object.values(stepsMs).reduce((a, b) => a + b / 1000, 0).toFixed(1),
+    seconds: +Object.values(stepsMs)
+      .reduce((a, b) => a + b / 1000, 0)
+      .toFixed(1),
     date: new Date().toISOString(),
     cores: os.cpus().length,
   };

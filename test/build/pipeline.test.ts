@@ -191,7 +191,10 @@ describe("build pipeline (src/build) on fixture circuits", function () {
       expect(t, name).to.not.equal(null);
       expect(Object.keys(t!.steps)).to.deep.equal([...steps]);
       for (const v of Object.values(t!.steps)) expect(v).to.be.a("number").and.at.least(0);
-      expect(t!.seconds).to.be.closeTo(Object.values(t!.steps).reduce((a, b) => a + b, 0), 0.2);
+      expect(t!.seconds).to.be.closeTo(
+        Object.values(t!.steps).reduce((a, b) => a + b, 0),
+        0.2,
+      );
       expect(t!.cores).to.be.at.least(1);
       // Another zkey (a rebuilt one) has no recorded times until its own setup.
       expect(readSetupTimings(dir, "sha256:" + "0".repeat(64))).to.equal(null);
