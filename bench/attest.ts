@@ -10,7 +10,7 @@
  * verifyProof transaction with the full batch's real proof: that gas minus the 21,000 base, and the
  * precompile calls it made (verifierGas in bench/README.md).
  * Needs the profile's build: for production `npx hardhat circuits:build --profile production --ptau
- * <2^16 file>`, then `npx hardhat compile`. Saves bench/results/attest-<profile>.json.
+ * <2^18 file>`, then `npx hardhat compile`. Saves bench/results/attest-<profile>.json.
  */
 import fs from "node:fs";
 import os from "node:os";

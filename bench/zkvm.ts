@@ -7,7 +7,7 @@
  * - Groth16 prove time and the prover's peak memory (child process max RSS) for the loan guest on a
  *   full batch at the test size, with the build's proving key (npx hardhat circuits:build --profile test).
  *   The production size is proven only when a production build exists (it needs `--ptau` with a
- *   2^16 file); otherwise it reports "not measured".
+ *   2^18 file at N = 88); otherwise it reports "not measured".
  * - The loan guest's step count per batch size (N = 2, 4, 8, 16, 32), from the reference emulator.
  * Saves JSON to bench/results/zkvm.json.
  */
