@@ -26,7 +26,7 @@ import type { BenchmarkResult } from "../src/benchmark";
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
 
-export const USAGE = `usage: npm run bench [-- [--quick] [--save] [--ptau FILE]]
+export const USAGE = `usage: npm run bench [-- [--quick] [--save] [--ptau FILE] [--resume RUN]]
 
 Runs the benchmarks one after another (each in its own process) and prints every figure beside its
 target. Results of the run go to bench/results/runs/<timestamp>.json (and its per-bench files to
@@ -42,6 +42,9 @@ options:
                 BENCHMARKS.md (a full run also refreshes bench/results/<bench>.json)
   --ptau FILE   a larger powers of tau for the policy bench (proves sizes the 2^13 dev ptau cannot set up)
                 and the production zkey setups
+  --resume RUN  finish an interrupted or failed run (RUN: its timestamp, e.g. 20261130-071500, or its
+                folder bench/results/runs/<timestamp>): the benches it finished are kept, the others run;
+                the run's own --quick and --ptau apply, and it is refused if a build changed since
   -h, --help    this text`;
 
 export interface BenchArgs {
@@ -49,6 +52,7 @@ export interface BenchArgs {
   quick: boolean;
   save: boolean;
   ptau?: string;
+  resume?: string;
 }
 
 export class BenchUsageError extends Error {}
@@ -65,12 +69,70 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       const value = a === "--ptau" ? argv[++i] : a.slice("--ptau=".length);
       if (!value || value.startsWith("--")) throw new BenchUsageError("--ptau needs a file");
       args.ptau = value;
+    } else if (a === "--resume" || a.startsWith("--resume=")) {
+      const value = a === "--resume" ? argv[++i] : a.slice("--resume=".length);
+      if (!value || value.startsWith("--")) throw new BenchUsageError("--resume needs a run (its timestamp or folder)");
+      args.resume = value;
     } else throw new BenchUsageError(`unknown option "${a}"`);
   }
   return args;
 }
 
-interface Step {
+/** A bench a resumed run does not run again: the run recorded it as finished and its output is there. */
+export function keptFromRun(step: Step, record: RunRecord | undefined): boolean {
+  return !!record && !!step.out && step.name in record.done && fs.existsSync(step.out);
+}
+
+/** `run.json` in a run folder: what a later `--resume` must find unchanged, and what is done. */
+export interface RunRecord {
+  version: 1;
+  quick: boolean;
+  ptau: string | null;
+  date: string;
+  /** sha256 of build/<profile>/manifest.json (null: no such build) when the run's benches began. */
+  builds: { test: string | null; production: string | null };
+  /** Benches finished with their output, with their wall seconds. */
+  done: Record<string, number>;
+}
+
+export const RUN_RECORD = "run.json";
+
+/** The folder of `--resume RUN`: a timestamp under resultsDir/runs, or a path. */
+export function resumeDir(run: string, resultsDir: string): string {
+  return /^\d{8}-\d{6}$/.test(run) ? path.join(resultsDir, "runs", run) : path.resolve(run);
+}
+
+/**
+ * The record of the run `--resume` continues, checked: it exists, the command line's options do not
+ * contradict its own, and build/production is the one its benches measured (build/test is checked after
+ * the run's first step, the test build, which a resumed run also runs). Throws BenchUsageError.
+ */
+export function resumeRecord(runDir: string, args: BenchArgs, productionBuild: string | null): RunRecord {
+  const file = path.join(runDir, RUN_RECORD);
+  const shown = path.relative(ROOT, file);
+  let record: RunRecord;
+  try {
+    record = readJson(file) as RunRecord;
+  } catch {
+    throw new BenchUsageError(
+      `--resume ${args.resume}: no readable run record ${shown} (a run of an older version cannot be resumed)`,
+    );
+  }
+  if (record?.version !== 1 || typeof record.done !== "object" || !record.builds || typeof record.date !== "string")
+    throw new BenchUsageError(`--resume ${args.resume}: ${shown} is not a run record`);
+  if (args.quick && !record.quick)
+    throw new BenchUsageError(`--resume ${args.resume}: that run is a full run; drop --quick`);
+  const ptau = args.ptau ? path.resolve(args.ptau) : null;
+  if (ptau && ptau !== record.ptau)
+    throw new BenchUsageError(`--resume ${args.resume}: that run used --ptau ${record.ptau ?? "(none)"}; drop --ptau`);
+  if (productionBuild !== record.builds.production)
+    throw new BenchUsageError(
+      `--resume ${args.resume}: build/production changed since that run began (its benches measured another build); start a new run`,
+    );
+  return record;
+}
+
+export interface Step {
   name: string;
   args: string[];
   env?: Record<string, string>;
@@ -260,18 +322,49 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error bad-argument: --ptau ${args.ptau}: no such file\n  pass the path of a .ptau file`);
     return 2;
   }
-  const date = new Date();
-  const stamp = stampOf(date);
-  const runDir = path.join(RESULTS, "runs", stamp);
-  fs.mkdirSync(runDir, { recursive: true });
+  // The benches read build/test as they go: a build another process makes meanwhile would mix two builds.
+  const manifestHash = (profile: string): string | null => {
+    const file = path.join(ROOT, "build", profile, "manifest.json");
+    return fs.existsSync(file) ? crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex") : null;
+  };
+  const buildHash = () => manifestHash("test") ?? "";
+  let date = new Date();
+  let stamp = stampOf(date);
+  let runDir = path.join(RESULTS, "runs", stamp);
+  let record: RunRecord | undefined;
+  if (args.resume) {
+    runDir = resumeDir(args.resume, RESULTS);
+    try {
+      record = resumeRecord(runDir, args, manifestHash("production"));
+    } catch (e) {
+      if (!(e instanceof BenchUsageError)) throw e;
+      console.error(`error bad-argument: ${e.message}\n  run \`npm run bench -- --help\` for the options`);
+      return 2;
+    }
+    if (record.ptau && !fs.existsSync(record.ptau)) {
+      console.error(
+        `error bad-argument: --resume ${args.resume}: the run's --ptau ${record.ptau} is gone\n  put it back, or start a new run`,
+      );
+      return 2;
+    }
+    args = { ...args, quick: record.quick, ptau: record.ptau ?? undefined };
+    date = new Date(record.date);
+    stamp = path.basename(runDir);
+  } else {
+    fs.mkdirSync(runDir, { recursive: true });
+  }
   const hasProduction = fs.existsSync(path.join(ROOT, "build", "production", "manifest.json"));
   const steps = plan(args, runDir, hasProduction);
   const ran: { name: string; seconds: number; ok: boolean }[] = [];
-  // The benches read build/test as they go: a build another process makes meanwhile would mix two builds.
-  const manifest = path.join(ROOT, "build", "test", "manifest.json");
-  const buildHash = () => crypto.createHash("sha256").update(fs.readFileSync(manifest)).digest("hex");
+  const saveRecord = () => fs.writeFileSync(path.join(runDir, RUN_RECORD), JSON.stringify(record, null, 2) + "\n");
   let builtHash = "";
   for (const s of steps) {
+    if (record && keptFromRun(s, record)) {
+      const seconds = record.done[s.name];
+      console.log(`\n=== bench: ${s.name}: kept from the run (${seconds} s) ===`);
+      ran.push({ name: s.name, seconds, ok: true });
+      continue;
+    }
     console.log(`\n=== bench: ${s.name} ===`);
     const t0 = Date.now();
     const r = spawnSync(process.execPath, s.args, {
@@ -287,7 +380,25 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error bench-failed: ${s.name} failed: nothing was measured\n  fix the build, then run again`);
       return 1;
     }
-    if (!s.out) builtHash = buildHash();
+    if (!s.out) {
+      builtHash = buildHash();
+      if (!record) {
+        record = {
+          version: 1,
+          quick: args.quick,
+          ptau: args.ptau ? path.resolve(args.ptau) : null,
+          date: date.toISOString(),
+          builds: { test: builtHash, production: manifestHash("production") },
+          done: {},
+        };
+      } else if (record.builds.test !== builtHash) {
+        console.error(
+          `error bench-failed: build/test changed since the run began (its benches measured another build)\n  start a new run`,
+        );
+        return 1;
+      }
+    } else if (ok && record) record.done[s.name] = seconds;
+    if (record) saveRecord();
   }
   if (buildHash() !== builtHash) ran.push({ name: BUILD_CHANGED, seconds: 0, ok: false });
   const failed = ran.filter((r) => !r.ok);

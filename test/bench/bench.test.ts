@@ -8,7 +8,18 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BenchUsageError, parseBenchArgs, plan, USAGE, writeResults } from "../../bench/run";
+import {
+  BenchUsageError,
+  keptFromRun,
+  parseBenchArgs,
+  plan,
+  resumeDir,
+  resumeRecord,
+  RUN_RECORD,
+  USAGE,
+  writeResults,
+  type RunRecord,
+} from "../../bench/run";
 import { BEGIN_MARKER, END_MARKER, renderTables, replaceGenerated, summaryLines } from "../../bench/report";
 import { evaluateTargets, LATEST_BENCHMARK, TARGETS, type BenchmarkResult } from "../../src/benchmark";
 import { policyParams } from "../../src/policy";
@@ -130,6 +141,81 @@ describe("npm run bench", function () {
       expect(bad.stdout).to.equal("");
       expect(bad.stderr).to.contain('error bad-argument: unknown option "--fast"');
       expect(bad.stderr).to.contain(USAGE);
+    });
+  });
+
+  describe("--resume: finishing an interrupted run", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkla-bench-resume-"));
+    const args = (extra: string[] = []) => parseBenchArgs(["--resume", tmp, ...extra]);
+    const write = (r: unknown) => fs.writeFileSync(path.join(tmp, RUN_RECORD), JSON.stringify(r));
+    const record: RunRecord = {
+      version: 1,
+      quick: false,
+      ptau: path.resolve("big.ptau"),
+      date: "2030-01-02T03:04:05.000Z",
+      builds: { test: "aa", production: "bb" },
+      done: { policy: 300, zkvm: 60 },
+    };
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("takes a timestamp (under bench/results/runs) or a folder; refuses --resume without one", () => {
+      expect(parseBenchArgs(["--resume", "20301231-235959"]).resume).to.equal("20301231-235959");
+      expect(parseBenchArgs(["--resume=runs/x"]).resume).to.equal("runs/x");
+      expect(resumeDir("20301231-235959", "/r")).to.equal(path.join("/r", "runs", "20301231-235959"));
+      expect(resumeDir("some/folder", "/r")).to.equal(path.resolve("some/folder"));
+      expect(() => parseBenchArgs(["--resume"])).to.throw(BenchUsageError, "--resume needs a run");
+      expect(() => parseBenchArgs(["--resume", "--save"])).to.throw(BenchUsageError, "--resume needs a run");
+    });
+
+    it("continues only a recorded run with its own options and the builds it measured", () => {
+      expect(() => resumeRecord(tmp, args(), "bb")).to.throw(BenchUsageError, /no readable run record/);
+      write({ version: 2 });
+      expect(() => resumeRecord(tmp, args(), "bb")).to.throw(BenchUsageError, /is not a run record/);
+      write(record);
+      expect(resumeRecord(tmp, args(), "bb")).to.deep.equal(record);
+      expect(resumeRecord(tmp, args(["--ptau", "big.ptau", "--save"]), "bb").done).to.deep.equal(record.done);
+      expect(() => resumeRecord(tmp, args(["--quick"]), "bb")).to.throw(
+        BenchUsageError,
+        "that run is a full run; drop --quick",
+      );
+      expect(() => resumeRecord(tmp, args(["--ptau", "other.ptau"]), "bb")).to.throw(
+        BenchUsageError,
+        `that run used --ptau ${record.ptau}; drop --ptau`,
+      );
+      expect(() => resumeRecord(tmp, args(), "cc")).to.throw(
+        BenchUsageError,
+        /build\/production changed since that run began/,
+      );
+      expect(() => resumeRecord(tmp, args(), null)).to.throw(BenchUsageError, /build\/production changed/);
+    });
+
+    it("keeps a bench only when the run recorded it as finished and its output is still there", () => {
+      const steps = plan({ help: false, quick: false, save: false }, tmp, false);
+      const policy = steps.find((s) => s.name === "policy")!;
+      const zkvm = steps.find((s) => s.name === "zkvm")!;
+      fs.writeFileSync(policy.out!, "{}");
+      expect(keptFromRun(policy, record)).to.equal(true);
+      expect(keptFromRun(policy, undefined)).to.equal(false);
+      expect(keptFromRun(zkvm, record)).to.equal(false); // recorded, but its output is gone
+      expect(
+        keptFromRun(
+          steps.find((s) => s.name === "setup")!,
+          record,
+        ),
+      ).to.equal(false); // not finished
+      expect(keptFromRun(steps[0], { ...record, done: { ...record.done, [steps[0].name]: 1 } })).to.equal(false); // the build always runs
+    });
+
+    it("npm run bench -- --resume <a run without a record>: said once, exit 2, before any bench", () => {
+      const r = spawnSync(process.execPath, [...TS_NODE, "--resume", "20000101-000000"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal("");
+      expect(r.stderr).to.match(
+        /^error bad-argument: --resume 20000101-000000: no readable run record bench\/results\/runs\/20000101-000000\/run\.json/,
+      );
     });
   });
 
