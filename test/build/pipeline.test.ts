@@ -179,6 +179,13 @@ describe("build pipeline (src/build) on fixture circuits", function () {
       "square:export-verifier",
       "square:manifest",
     ]);
+    // A development key is verified against the initial zkey of this build (not by a second setup).
+    const verify = first.events.find(
+      (e) => e.type === "step-start" && e.circuit === "square" && e.step === "zkey-verify",
+    );
+    expect(verify).to.include({
+      detail: "verify the zkey against the initial zkey and the ptau (snarkjs zKey.verifyFromInit)",
+    });
   });
 
   it("records each setup step's time beside the zkey it made (not in the manifest), for that zkey only", () => {
