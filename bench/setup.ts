@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       if (!fs.existsSync(ptauFile)) throw new Error(`${ptauFile} is missing: build the ${profile} circuits first`);
       const manifest = JSON.parse(fs.readFileSync(manifestPath(profile), "utf8"));
       for (const [circuit, entry] of Object.entries(manifest.circuits) as [string, Record<string, unknown>][]) {
-        // A production setup takes about an hour at 2^18: its times are the ones the build recorded
+        // A production setup takes about 20 minutes at 2^18: its times are the ones the build recorded
         // when it made the current zkey (ZKLA_BENCH_REDO_SETUP=1 redoes it instead).
         const recorded =
           profile === "production" && !process.env.ZKLA_BENCH_REDO_SETUP

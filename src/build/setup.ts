@@ -82,7 +82,7 @@ export async function groth16Setup(circuit: string, p: SetupPaths, steps: StepRu
     // A key from a published ptau is verified from scratch (the setup recomputed from r1cs + ptau). A
     // development key (its ptau's toxic waste is known anyway) is verified against the initial zkey this
     // build just made from them: every contribution, the beacon and each section's consistency with it
-    // and the ptau (seconds instead of a second setup: an hour at 2^18). `anchor:audit --deep` and
+    // and the ptau (seconds instead of a second setup: about 13 minutes at 2^18). `anchor:audit --deep` and
     // `snarkjs zkey verify` still recompute it from the r1cs.
     await steps.run(
       "zkey-verify",
