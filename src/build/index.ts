@@ -372,7 +372,7 @@ async function build(options: BuildOptions, emit: ProgressCallback, root: string
     const prev = force ? undefined : previous?.circuits[name];
     const paths = circuitPaths(name, profile, root);
     // Wall time of each setup step that ran, kept beside the zkey (setupTimingsPath): the manifest
-    // holds no times (it is reproducible), and redoing a production setup to time it takes an hour.
+    // holds no times (it is reproducible), and redoing a production setup to time it takes about 20 minutes.
     const ran: Record<string, number> = {};
     const steps = stepRunner(name, (e) => {
       if (e.type === "step-end" && !e.cached) ran[e.step] = e.ms;
