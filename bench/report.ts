@@ -226,7 +226,7 @@ export function combine(i: RunInputs): BenchmarkResult {
     };
   }
   notes.push(
-    `verifierGas: measured = gas of a verifyProof transaction with the ${base.a.profile} build's real proof minus 21,000 (calldata included); floor = precompile gas (Groth16: 45,000 + 4 x 34,000 + (6,000 + 150) per public input; snarkjs PLONK: 45,000 + 2 x 34,000 + 18 x 6,000 + 18 x 150 = 223,700 whatever the input count, the counts checked against a trace); the target compares measured with floor + calldata. The PLONK floor does not grow with the public inputs while the verifier's execution does (about ${Math.round(line.b)} gas each, plus a calldata word), so at the production size (${i.productionBatchSize + 4} inputs) it is further from its floor than at ${base.a.batchSize + 4}.`,
+    `verifierGas: measured = gas of a verifyProof transaction with the ${base.a.profile} build's real proof minus 21,000 (calldata included); floor = precompile gas (Groth16: 45,000 + 4 x 34,000 + (6,000 + 150) per public input; snarkjs PLONK: 45,000 + 2 x 34,000 + 18 x 6,000 + 18 x 150 = 223,700 whatever the input count, the counts checked against a trace); the target compares measured with floor + calldata. The PLONK floor does not grow with the public inputs while the verifier's execution does (about ${Math.round(line.b)} gas each, plus a calldata word), so the ratio grows with the batch size (N + 4 inputs; ${i.productionBatchSize + 4} at the production size).`,
   );
 
   // Policy circuit.
