@@ -1,19 +1,21 @@
 /**
  * What one policy slot costs in PLONK gates, piece by piece, and what the alternatives to each piece
- * would cost: `npx ts-node bench/policy-alternatives.ts [--out FILE]` (about a minute; no ptau, no
- * proof). Issue 13 asks for at most 800 gates per slot; this is the measurement behind the route
- * chosen to get there.
+ * would cost: `npx ts-node bench/policy-alternatives.ts [--out FILE]` (about 1.5 minutes; no ptau,
+ * no proof). Issue 13 asks for at most 800 gates per slot; this measures the routes to it before one
+ * is built.
  *
  * Each probe template of bench/probes/policy_alternatives.circom is compiled twice (K and 2K
  * instances, `--O1` like the policy circuit) and its gates counted the way snarkjs plonk setup does
  * (src/build/r1cs.ts plonkGateCount), so one instance costs (gates(2K) - gates(K)) / K: the fixed
  * part (public signals) cancels. The routes add measured pieces: an estimate of a circuit not built,
- * printed beside the policy circuit's measured slope (bench/results/policy.json) for today's route.
+ * printed beside the policy circuit's measured gates per slot at the production size (the committed
+ * bench/results/latest.json, the benchmark report's own figure).
  * Saves JSON to bench/results/policy-alternatives.json (or --out).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { machineInfo } from "./machine";
+import { lastBenchmark } from "../src/benchmark";
 import { compileTemplate } from "../src/build/circom";
 import { readR1csInfo } from "../src/build/r1cs";
 import { REPO_ROOT } from "../src/paths";
@@ -90,7 +92,7 @@ const PROBES: Probe[] = [
   },
 ];
 
-export interface PieceFigure {
+interface PieceFigure {
   what: string;
   unit: string;
   gatesPerUnit: number;
@@ -126,41 +128,34 @@ export async function runPolicyAlternatives(log: (line: string) => void = () => 
   const g = (name: string) => pieces[name].gatesPerUnit;
   // A packed tape hashes one word per SCORES_PER_WORD scores (today's sponge), plus the packing.
   const packedTape = g("tapeSpongeRate15") / SCORES_PER_WORD + g("packScores");
+  const route = (commitment: string, tapePerScore: number, what: string) => ({
+    what,
+    gatesPerSlot: Math.round(g(commitment) + tapePerScore + g("slotRanges")),
+  });
   const routes = {
-    today: {
-      what: "commitment Poseidon(3) + tape word per score (rate 15) + range checks",
-      gatesPerSlot: g("commitPoseidon3") + g("tapeSpongeRate15") + g("slotRanges"),
-    },
-    packedTape: {
-      what: "commitment Poseidon(3) + packed tape + range checks",
-      gatesPerSlot: g("commitPoseidon3") + packedTape + g("slotRanges"),
-    },
-    packedTapeTagInitialState: {
-      what: "commitment PoseidonEx(2, 1) + packed tape + range checks",
-      gatesPerSlot: g("commitPoseidonEx2") + packedTape + g("slotRanges"),
-    },
-    packedTapeSaltInitialState: {
-      what: "commitment PoseidonEx(1, 1) + packed tape + range checks",
-      gatesPerSlot: g("commitPoseidonEx1") + packedTape + g("slotRanges"),
-    },
+    today: route(
+      "commitPoseidon3",
+      g("tapeSpongeRate15"),
+      "commitment Poseidon(3) + tape word per score (rate 15) + range checks",
+    ),
+    packedTape: route("commitPoseidon3", packedTape, "commitment Poseidon(3) + packed tape + range checks"),
+    packedTapeTagInitialState: route(
+      "commitPoseidonEx2",
+      packedTape,
+      "commitment PoseidonEx(2, 1) + packed tape + range checks",
+    ),
+    packedTapeSaltInitialState: route(
+      "commitPoseidonEx1",
+      packedTape,
+      "commitment PoseidonEx(1, 1) + packed tape + range checks",
+    ),
   };
-  for (const r of Object.values(routes)) r.gatesPerSlot = Math.round(r.gatesPerSlot);
-  const policyFile = path.join(REPO_ROOT, "bench", "results", "policy.json");
-  let measuredToday: { batchSize: number; gatesPerSlot: number } | null = null;
-  if (fs.existsSync(policyFile)) {
-    const sizes = (JSON.parse(fs.readFileSync(policyFile, "utf8")) as { sizes?: { N: number; gates: number }[] }).sizes;
-    const sorted = [...(sizes ?? [])].filter((s) => Number.isFinite(s.gates)).sort((a, b) => a.N - b.N);
-    if (sorted.length >= 2) {
-      // The same slope as the benchmark report's gatesPerSlot: from the smallest size to the largest.
-      const [a, b] = [sorted[0], sorted[sorted.length - 1]];
-      measuredToday = { batchSize: b.N, gatesPerSlot: Math.round((b.gates - a.gates) / (b.N - a.N)) };
-    }
-  }
+  const measuredToday = committedGatesPerSlot();
   for (const r of Object.values(routes))
     log(`${String(r.gatesPerSlot).padStart(7)} gates per slot (estimate)  ${r.what}`);
   if (measuredToday) {
     log(
-      `${String(measuredToday.gatesPerSlot).padStart(7)} gates per slot measured today (the policy circuit's slope up to N = ${measuredToday.batchSize})`,
+      `${String(measuredToday.gatesPerSlot).padStart(7)} gates per slot measured today (the policy circuit at N = ${measuredToday.batchSize}, bench/results/latest.json)`,
     );
   }
   return {
@@ -177,6 +172,14 @@ export async function runPolicyAlternatives(log: (line: string) => void = () => 
       `A packed tape holds ${SCORES_PER_WORD} scores of at most 32 bits per word; the zkVM would have to range-check and pack the same words before its tape digest.`,
     ],
   };
+}
+
+/** The policy circuit's gates per slot at the production size in the committed benchmark, if any. */
+function committedGatesPerSlot(): { batchSize: number; gatesPerSlot: number } | null {
+  const last = lastBenchmark();
+  if (last.missing) return null;
+  const check = last.checks.find((c) => c.id === "gatesPerSlot");
+  return check ? { batchSize: last.batchSize, gatesPerSlot: Math.round(check.figure) } : null;
 }
 
 function arg(name: string): string | undefined {
