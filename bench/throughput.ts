@@ -31,7 +31,7 @@ import {
 } from "../src/policy";
 import { defaultConcurrency } from "../src/pipeline";
 import { terminateCurves } from "../src/snark";
-import { batchTape } from "../src/tape";
+import { batchSalt, batchTape } from "../src/tape";
 import { encodeZkvmProof, loanGuest, loanGuestParams, zkvmInput, zkvmParams, type Groth16Proof } from "../src/zkvm";
 import type { StateAnchor } from "../typechain-types";
 
@@ -125,6 +125,9 @@ async function main(): Promise<void> {
           batchTape([app], params.batchSize),
           loanGuestParams({ domain, prevRoot, nonce, threshold }),
           limits,
+          undefined,
+          {},
+          batchSalt([app]),
         ),
         zkvmPaths.wasm,
         zkvmPaths.zkey,

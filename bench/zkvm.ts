@@ -19,7 +19,7 @@ import path from "node:path";
 import { machineInfo } from "./machine";
 import { compileTemplate } from "../src/build/circom";
 import { circuitPaths, manifestPath, REPO_ROOT } from "../src/paths";
-import { batchTape, tapeBatchSize, tapeLength } from "../src/tape";
+import { batchSalt, batchTape, tapeBatchSize, tapeLength } from "../src/tape";
 import { emulate, loanGuest, loanGuestParams, zkvmInput, zkvmParams, type ZkvmLimits } from "../src/zkvm";
 
 const SOURCES = ["circuits/zkvm/zkvm.circom", "circuits/lib/sponge.circom", "circuits/lib/tags.circom"];
@@ -114,7 +114,7 @@ function fullBatchRun(l: ZkvmLimits) {
   }));
   const tape = batchTape(batch, n);
   const params = loanGuestParams({ domain: 1n, prevRoot: 2n, nonce: 3n, threshold: 605n });
-  return { tape, params };
+  return { tape, params, blinding: batchSalt(batch) };
 }
 
 async function main(): Promise<void> {
@@ -144,14 +144,14 @@ async function main(): Promise<void> {
     const marginal = await constraints({ ...l, T: l.T + 1 });
     entry.perStepMarginal = marginal.constraints - total.constraints;
     const paths = circuitPaths("zkvm", profile);
-    const { tape, params } = fullBatchRun(l);
+    const { tape, params, blinding } = fullBatchRun(l);
     const run = emulate(guest.words, tape, params, l);
     if (!run.ok) throw new Error(`loan guest failed on a full batch: ${run.reason}`);
     const key = builtKey(profile, l);
     if ("zkey" in key) {
       log(`[${profile}] proving the loan guest on a full batch (${run.steps} steps)...`);
       entry.prove = {
-        ...proveInChild(zkvmInput(guest.words, tape, params, l, run), paths.wasm, key.zkey),
+        ...proveInChild(zkvmInput(guest.words, tape, params, l, run, {}, blinding), paths.wasm, key.zkey),
         loadAvg1m: os.loadavg()[0],
         ptau: key.ptau,
       };

@@ -1,6 +1,7 @@
 ; loan-attest: re-evaluates the loan policy over the batch tape and journals the decisions.
 ;
-; Tape (src/tape, batch size N): [activeCount, score[0..N-1], batchSalt]
+; Tape (src/tape, batch size N): [activeCount, score[0..N-1]] (32-bit words; the digest's blinding,
+;       batchSalt, is not on the tape)
 ; Params: 0 domain, 1 prevStateRoot, 2 nonce, 3 threshold. The guest reads only the threshold; the
 ;         other three are public inputs of the proof, so the proof is bound to the exact anchor
 ;         state it extends.

@@ -15,12 +15,8 @@
  * keccak256 that src/anchor/state.ts uses (nativeHash()).
  */
 import path from "node:path";
-import { poseidon2 } from "poseidon-lite/poseidon2";
-import { poseidon3 } from "poseidon-lite/poseidon3";
-import { poseidon4 } from "poseidon-lite/poseidon4";
-import { poseidon5 } from "poseidon-lite/poseidon5";
-import { poseidon16 } from "poseidon-lite/poseidon16";
-import { assertFieldElement, isFieldElement } from "./field";
+import * as poseidonLite from "poseidon-lite";
+import { assertFieldElement, isFieldElement, SNARK_SCALAR_FIELD } from "./field";
 import { REPO_ROOT } from "./paths";
 
 export const SPONGE_RATE = 15;
@@ -32,7 +28,11 @@ export const NATIVE_HASH_FILE = path.join(REPO_ROOT, "build", "native", "poseido
 export interface NativeHash {
   /** ZKLA_NATIVE_HASH_VERSION of native/poseidon/addon.c. */
   version: number;
+  /** The input counts poseidon and poseidonEx accept natively (others are hashed by poseidon-lite). */
+  arities: number[];
   poseidon(...inputs: bigint[]): bigint;
+  /** circomlib PoseidonEx(n, 1) with the given initial state (same arities as poseidon). */
+  poseidonEx(initialState: bigint, ...inputs: bigint[]): bigint;
   keccak256(data: Uint8Array): Buffer;
   /** keccak256 of each consecutive `size`-byte chunk of `data` (length a multiple of size), concatenated. */
   keccak256Each(data: Uint8Array, size: number): Buffer;
@@ -40,18 +40,23 @@ export interface NativeHash {
 
 export type PoseidonBackend = "native" | "poseidon-lite";
 
-const byArity: Record<number, (inputs: bigint[]) => bigint> = {
-  2: poseidon2,
-  3: poseidon3,
-  4: poseidon4,
-  5: poseidon5,
-  16: poseidon16,
-};
+/** poseidon-lite's Poseidon(n) for n = 1..16 (circomlib's arities). */
+const byArity: Record<number, ((inputs: bigint[]) => bigint) | undefined> = Object.fromEntries(
+  Array.from({ length: 16 }, (_, i) => [
+    i + 1,
+    (poseidonLite as Record<string, (x: bigint[]) => bigint>)[`poseidon${i + 1}`],
+  ]),
+);
 
 /** The addon version this file expects (native/poseidon/addon.c ZKLA_NATIVE_HASH_VERSION). */
-const NATIVE_VERSION = 1;
-/** Known answers the addon must give before it is used: poseidon-lite's poseidon2([1, 2]), poseidon16([1..16]), keccak256(""). */
+const NATIVE_VERSION = 2;
+/**
+ * Known answers the addon must give before it is used: poseidon-lite's poseidon2([1, 2]),
+ * poseidon16([1..16]), keccak256(""), and poseidonWidth2's fallback for (1, 2) (circomlib
+ * PoseidonEx(1, 1) with initialState 1 and input 2; test/hash checks it against the circuit).
+ */
 const KNOWN_ANSWERS = {
+  poseidonEx2: 15200013158284938856776514731248671587054960823657928946723238994529388700825n,
   poseidon2: 7853200120776062878684798364095072458815029376092732009249414926327459813530n,
   poseidon16: 9989051620750914585850546081941653841776809718687451684622678807385399211877n,
   keccak256: "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
@@ -77,8 +82,11 @@ export function loadNativeHash(file: string): { addon: NativeHash | null; proble
     }
     const sixteen = Array.from({ length: 16 }, (_, i) => BigInt(i + 1));
     if (
+      !Array.isArray(addon.arities) ||
+      ![1, 2, 16].every((n) => addon.arities.includes(n)) ||
       addon.poseidon(1n, 2n) !== KNOWN_ANSWERS.poseidon2 ||
       addon.poseidon(...sixteen) !== KNOWN_ANSWERS.poseidon16 ||
+      addon.poseidonEx(1n, 2n) !== KNOWN_ANSWERS.poseidonEx2 ||
       addon.keccak256Each(new Uint8Array(0), 1).length !== 0 ||
       addon.keccak256(new Uint8Array(0)).toString("hex") !== KNOWN_ANSWERS.keccak256
     ) {
@@ -117,10 +125,11 @@ export function nativeHashProblem(): string | undefined {
   return nativeProblem;
 }
 
-/** circomlib Poseidon(n) for the arities this project uses (2, 3, 4, 5, 16). */
+/** circomlib Poseidon(n) for its arities 1 to 16. */
 export function poseidon(inputs: bigint[]): bigint {
   const fn = byArity[inputs.length];
-  if (!fn) throw new RangeError(`poseidon arity ${inputs.length} is not used by this project`);
+  if (!fn)
+    throw new RangeError(`poseidon arity ${inputs.length} is not supported (circomlib Poseidon takes 1 to 16 inputs)`);
   let bigints = true;
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i];
@@ -129,7 +138,7 @@ export function poseidon(inputs: bigint[]): bigint {
     if (typeof x !== "bigint") bigints = false;
   }
   const addon = bigints ? nativeHash() : null;
-  return addon ? addon.poseidon(...inputs) : fn(inputs);
+  return addon && addon.arities.includes(inputs.length) ? addon.poseidon(...inputs) : fn(inputs);
 }
 
 /** Number of Poseidon16 absorptions for `length` words. */
@@ -139,15 +148,78 @@ export function spongeChunks(length: number): number {
 
 /** Domain-tagged, length-binding Poseidon sponge over field elements (see file header). */
 export function spongeDigest(tag: bigint, words: readonly bigint[]): bigint {
-  let h = poseidon([tag, BigInt(words.length)]);
-  const block = new Array<bigint>(SPONGE_RATE + 1);
-  for (let c = 0; c < spongeChunks(words.length); c++) {
+  return spongeAbsorb(poseidon([tag, BigInt(words.length)]), words);
+}
+
+/**
+ * The absorbing part of the sponge: from the state `initial`, h = Poseidon(rate + 1)(h, next `rate`
+ * elements, zero-padded) per chunk (circuits/lib/sponge.circom Absorb; rate 1..15, default 15). The
+ * caller's `initial` must bind the domain and the length, as spongeDigest's and src/tape
+ * tapeDigest's do.
+ */
+export function spongeAbsorb(initial: bigint, elements: readonly bigint[], rate = SPONGE_RATE): bigint {
+  if (!Number.isInteger(rate) || rate < 1 || rate > SPONGE_RATE)
+    throw new RangeError(`sponge rate must be an integer in 1..${SPONGE_RATE}, got ${rate}`);
+  let h = initial;
+  const block = new Array<bigint>(rate + 1);
+  for (let c = 0; c < Math.ceil(elements.length / rate); c++) {
     block[0] = h;
-    for (let j = 0; j < SPONGE_RATE; j++) {
-      const i = c * SPONGE_RATE + j;
-      block[1 + j] = i < words.length ? words[i] : 0n;
+    for (let j = 0; j < rate; j++) {
+      const i = c * rate + j;
+      block[1 + j] = i < elements.length ? elements[i] : 0n;
     }
     h = poseidon(block);
   }
   return h;
+}
+
+let width2: { C: bigint[]; M: bigint[][] } | undefined;
+
+/**
+ * circomlib PoseidonEx(1, 1): the width-2 Poseidon permutation of [initialState, input], first
+ * element (8 full rounds, 56 partial). With initialState 0 it is circomlib Poseidon(1). Native when
+ * the addon is loaded; otherwise poseidonWidth2Fallback, with poseidon-lite's constants (its width-2
+ * file, which its package exports do not list, so it is loaded by path). test/hash checks both
+ * against poseidon-lite's poseidon1 and against the circuit.
+ */
+export function poseidonWidth2(initialState: bigint, input: bigint): bigint {
+  assertFieldElement(initialState, "initialState");
+  assertFieldElement(input, "input");
+  const addon = nativeHash();
+  if (addon) return addon.poseidonEx(initialState, input);
+  return poseidonWidth2Fallback(initialState, input);
+}
+
+/** poseidonWidth2 in BigInt (poseidon-lite's algorithm with a free initial state): the fallback and its test oracle. */
+export function poseidonWidth2Fallback(initialState: bigint, input: bigint): bigint {
+  if (!width2) {
+    const dir = path.dirname(require.resolve("poseidon-lite"));
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const raw = (require(path.join(dir, "constants", "1.js")) as { default: { C: string[]; M: string[][] } }).default;
+    const unstringify = (require(path.join(dir, "poseidon", "unstringify.js")) as { default: (o: unknown) => unknown })
+      .default;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    width2 = unstringify(raw) as { C: bigint[]; M: bigint[][] };
+  }
+  const { C, M } = width2;
+  const p = SNARK_SCALAR_FIELD;
+  const pow5 = (v: bigint): bigint => {
+    const sq = (v * v) % p;
+    return (((sq * sq) % p) * v) % p;
+  };
+  const FULL = 8;
+  const PARTIAL = 56;
+  let s0 = initialState;
+  let s1 = input;
+  for (let r = 0; r < FULL + PARTIAL; r++) {
+    s0 = (s0 + C[2 * r]) % p;
+    s1 = (s1 + C[2 * r + 1]) % p;
+    s0 = pow5(s0);
+    if (r < FULL / 2 || r >= FULL / 2 + PARTIAL) s1 = pow5(s1);
+    const n0 = (M[0][0] * s0 + M[0][1] * s1) % p;
+    const n1 = (M[1][0] * s0 + M[1][1] * s1) % p;
+    s0 = n0;
+    s1 = n1;
+  }
+  return s0;
 }

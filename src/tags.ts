@@ -5,10 +5,10 @@
  */
 import { asciiTag } from "./field";
 
-/** The batch tape's digest (src/tape); v2: [activeCount, scores, batchSalt]. */
-export const TAG_TAPE = asciiTag("zkla.tape.v2");
-/** Per-application hiding commitment (src/policy commitment); v2: Poseidon(3) over the packed id and score. */
-export const TAG_COMMITMENT = asciiTag("zkla.commitment.v2");
+/** A tape's digest (src/tape tapeDigest); v3: 32-bit words packed 7 per element, with a blinding element. */
+export const TAG_TAPE = asciiTag("zkla.tape.v3");
+/** Per-application hiding commitment (src/policy commitment); v3: the width-2 permutation, salt as its initial state. */
+export const TAG_COMMITMENT = asciiTag("zkla.commitment.v3");
 export const TAG_METHOD = asciiTag("zkla.method.v1");
 /** The zkVM's tape-read fingerprint challenge (circuits/zkvm/zkvm.circom ReadsChallenge). */
 export const TAG_READS = asciiTag("zkla.reads.v1");

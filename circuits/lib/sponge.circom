@@ -52,6 +52,38 @@ function POSEIDON2_CONST(a, b) {
     return out;
 }
 
+// Absorb(E, RATE): h = init; for each chunk of RATE elements, zero-padded:
+// h = Poseidon(RATE + 1)(h, chunk). The absorbing part of the project's sponge (src/hash.ts spongeAbsorb).
+// Inputs: init (the first state), elements[E]. Output: out.
+// Caller must enforce: init binds the domain and the length (SpongeDigest, TapeDigest do);
+// 1 <= RATE <= 15 (circomlib's widths; asserted).
+template Absorb(E, RATE) {
+    assert(RATE >= 1 && RATE <= 15);
+    signal input init;
+    signal input elements[E];
+    signal output out;
+
+    var CHUNKS = (E + RATE - 1) \ RATE;
+
+    component absorb[CHUNKS];
+    signal state[CHUNKS + 1];
+    state[0] <== init;
+    for (var c = 0; c < CHUNKS; c++) {
+        absorb[c] = Poseidon(RATE + 1);
+        absorb[c].inputs[0] <== state[c];
+        for (var j = 0; j < RATE; j++) {
+            var idx = c * RATE + j;
+            if (idx < E) {
+                absorb[c].inputs[1 + j] <== elements[idx];
+            } else {
+                absorb[c].inputs[1 + j] <== 0;
+            }
+        }
+        state[c + 1] <== absorb[c].out;
+    }
+    out <== state[CHUNKS];
+}
+
 // SpongeDigest(TAG, L): the project's domain-tagged, length-binding Poseidon sponge (src/hash.ts).
 //   h = Poseidon(2)(TAG, L); for each chunk of 15 words, zero-padded: h = Poseidon(16)(h, chunk)
 // The first state depends on template parameters only, so the compiler computes it
@@ -62,34 +94,42 @@ function POSEIDON2_CONST(a, b) {
 template SpongeDigest(TAG, L) {
     signal input words[L];
     signal output out;
-
-    var RATE = 15;
-    var CHUNKS = (L + RATE - 1) \ RATE;
-
-    component absorb[CHUNKS];
-    signal state[CHUNKS + 1];
-    state[0] <== POSEIDON2_CONST(TAG, L);
-    for (var c = 0; c < CHUNKS; c++) {
-        absorb[c] = Poseidon(16);
-        absorb[c].inputs[0] <== state[c];
-        for (var j = 0; j < RATE; j++) {
-            var idx = c * RATE + j;
-            if (idx < L) {
-                absorb[c].inputs[1 + j] <== words[idx];
-            } else {
-                absorb[c].inputs[1 + j] <== 0;
-            }
-        }
-        state[c + 1] <== absorb[c].out;
-    }
-    out <== state[CHUNKS];
+    component absorb = Absorb(L, 15);
+    absorb.init <== POSEIDON2_CONST(TAG, L);
+    absorb.elements <== words;
+    out <== absorb.out;
 }
 
-// TapeDigest(L) = SpongeDigest(TAG_TAPE, L): tapeDigest in src/tape/index.ts.
+// TapeDigest(L): tapeDigest(words, blinding) of src/tape, the hiding digest of a tape of L 32-bit
+// words: h = Poseidon(2)(TAG_TAPE, L), then Absorb of the E = 1 + ceil(L / 7) elements [blinding,
+// the words packed 7 per element] (element k = sum_j words[7k + j] * 2^(32 j), the last one
+// zero-padded) at rate min(E, 15): up to 15 elements, one Poseidon(E + 1) call. Packing makes a
+// tape word cost about 1/7 of a sponge word, and the narrow permutation keeps a short tape cheap
+// (in PLONK, Poseidon(16) is about 4,900 gates, Poseidon(3) about 780); packing is injective only
+// because every word is below 2^32.
+// Inputs: words[L], blinding (a field element; secret and random when the digest must hide the tape).
+// Output: out.
+// Caller must enforce: every word < 2^32 (the zkVM range-checks its tape, the policy circuit its
+// scores); otherwise two tapes could share a digest.
 template TapeDigest(L) {
     signal input words[L];
+    signal input blinding;
     signal output out;
-    component s = SpongeDigest(TAG_TAPE(), L);
-    s.words <== words;
-    out <== s.out;
+
+    var PER = 7;
+    var PACKED = (L + PER - 1) \ PER;
+    var E = 1 + PACKED;
+    component absorb = Absorb(E, E < 15 ? E : 15);
+    absorb.init <== POSEIDON2_CONST(TAG_TAPE(), L);
+    absorb.elements[0] <== blinding;
+    for (var k = 0; k < PACKED; k++) {
+        var packed = 0;
+        for (var j = 0; j < PER; j++) {
+            if (k * PER + j < L) {
+                packed += words[k * PER + j] * (1 << (32 * j));
+            }
+        }
+        absorb.elements[1 + k] <== packed;
+    }
+    out <== absorb.out;
 }

@@ -18,32 +18,37 @@ include "../lib/tags.circom";
 //                                      at most 2^64 (enforced here), hence pairwise distinct and
 //                                      below 2^72 (N <= 252)
 // and once per batch:
-//   batchSalt                          field element (src/tape batchSalt derives it from the salts)
+//   batchSalt                          field element, the tape digest's blinding (src/tape batchSalt
+//                                      derives it from the salts)
 // Public input:
 //   threshold                          < 2^SCORE_BITS (enforced here)
 // Public outputs, in this order (snarkjs public signals: outputs, then threshold):
-//   tapeDigest     TapeDigest(N + 2) over [activeCount, score[0..N-1], batchSalt]
-//                  (the batch tape of src/tape, docs/tape.md)
+//   tapeDigest     TapeDigest(N + 1) of the tape [activeCount, score[0..N-1]] with blinding
+//                  batchSalt (src/tape, docs/tape.md); every tape word is below 2^32 (activeCount
+//                  <= N, scores range-checked with SCORE_BITS <= 32), as TapeDigest requires
 //   decisionBits   sum_i 2^i * (active[i] AND score[i] <= threshold)
 //   activeCount    sum_i active[i]
-//   commitments[N] Poseidon(3)(TAG_COMMITMENT, applicantId[i] + 2^72 * score[i], salt[i]) if active[i],
-//                  else 0. The packed word is an integer below 2^252 < r (id < 2^72 by the order
-//                  check, score < 2^SCORE_BITS <= 2^180), so it determines id and score.
+//   commitments[N] if active[i]: PoseidonEx(1, 1) (the width-2 Poseidon permutation, first output)
+//                  with initialState salt[i] and input TAG_COMMITMENT * 2^104 + score[i] * 2^72 +
+//                  applicantId[i]; else 0. The packed word is an integer below 2^247 < r (id < 2^72
+//                  by the order check, score < 2^32), so it determines id and score. The salt takes
+//                  the permutation's other element (no separate zero capacity): the security
+//                  argument is in docs/policy.md ("Commitments").
 //
 // Caller must enforce:
 //   - every public signal is a canonical field element (< r): the snarkjs PLONK verifier (JS and
 //     Solidity) does not check it, so signal + r would alias signal (docs/policy.md).
 //   - template parameters: 1 <= N <= 252 (decisionBits must not wrap; ids stay below 2^72),
-//     1 <= SCORE_BITS <= 180 (the packed commitment word stays below r); both asserted at compile time.
+//     1 <= SCORE_BITS <= 32 (scores are 32-bit tape words); both asserted at compile time.
 //   - applicantIds are 64-bit (1 <= id < 2^64) and each batch is sorted by applicantId: the circuit
 //     proves the order above, not the bound of each id (slot i may reach (i + 1) * 2^64); src/policy
 //     refuses ids outside [1, 2^64) and unsorted batches, and the planner sorts each batch. The same
 //     applicant in two different batches is not prevented here.
-//   - the salts and batchSalt must be secret and unpredictable: they make the commitments and
-//     tapeDigest hiding (the tape holds the scores).
+//   - the salts and batchSalt must be secret, uniformly random field elements: they make the
+//     commitments and tapeDigest hiding (the tape holds the scores).
 template PolicyBatch(N, SCORE_BITS) {
     assert(N >= 1 && N <= 252);
-    assert(SCORE_BITS >= 1 && SCORE_BITS <= 180);
+    assert(SCORE_BITS >= 1 && SCORE_BITS <= 32);
 
     signal input applicantId[N];
     signal input score[N];
@@ -105,23 +110,23 @@ template PolicyBatch(N, SCORE_BITS) {
         bitsAcc += decision[i] * (1 << i);
         countAcc += active[i];
 
-        // One word for id and score (a Poseidon input fewer: about 250 PLONK gates per slot).
-        commitHash[i] = Poseidon(3);
-        commitHash[i].inputs[0] <== TAG_COMMITMENT();
-        commitHash[i].inputs[1] <== applicantId[i] + (1 << 72) * score[i];
-        commitHash[i].inputs[2] <== salt[i];
-        commitments[i] <== active[i] * commitHash[i].out;
+        // One width-2 permutation per commitment: the salt as the initial state, tag, score and
+        // id packed in the other element (416 PLONK gates against 776 for Poseidon(3)).
+        commitHash[i] = PoseidonEx(1, 1);
+        commitHash[i].initialState <== salt[i];
+        commitHash[i].inputs[0] <== TAG_COMMITMENT() * (1 << 104) + score[i] * (1 << 72) + applicantId[i];
+        commitments[i] <== active[i] * commitHash[i].out[0];
     }
     decisionBits <== bitsAcc;
     activeCount <== countAcc;
 
-    // The batch tape (src/tape batchTape): [activeCount, scores, batchSalt]. The scores are the
-    // same signals the commitments bind, which is what ties the zkVM's run to the committed data.
-    component tape = TapeDigest(N + 2);
+    // The batch tape (src/tape batchTape): [activeCount, scores], blinded by batchSalt. The scores
+    // are the same signals the commitments bind, which is what ties the zkVM's run to the committed data.
+    component tape = TapeDigest(N + 1);
     tape.words[0] <== activeCount;
     for (var i = 0; i < N; i++) {
         tape.words[1 + i] <== score[i];
     }
-    tape.words[N + 1] <== batchSalt;
+    tape.blinding <== batchSalt;
     tapeDigest <== tape.out;
 }

@@ -372,9 +372,10 @@ function tapeWordAt(L, tape, tp) {
 // ZkVM(T, P, L, K, J): a run of the program (identified by methodId) on the private tape, for
 // exactly T steps, that halts; public signals in this order:
 //   methodId, tapeDigest, params[K], journalLen, journal[J]
-// Private inputs: progLen (1..P), prog[P] (words past progLen are 0), tape[L].
-// Guarantees: methodId = spongeDigest(TAG_METHOD, prog[0..progLen-1]); tapeDigest = TapeDigest(L)
-// of the tape; every step is a valid instruction executed as in docs/zkvm.md; the words READ are
+// Private inputs: progLen (1..P), prog[P] (words past progLen are 0), tape[L] (32-bit words),
+//   tapeBlinding (a field element that makes tapeDigest hiding; 0 when it need not hide).
+// Guarantees: methodId = spongeDigest(TAG_METHOD, prog[0..progLen-1]); every tape word is below
+// 2^32; tapeDigest = TapeDigest(L) of the tape with tapeBlinding; every step is a valid instruction executed as in docs/zkvm.md; the words READ are
 // tape[0], tape[1], ... in order (tape fingerprint below); the last step executes HALT (halting is
 // a self-loop, so nothing changes after the first HALT); journal[i] is the i-th word written and 0
 // past journalLen.
@@ -391,6 +392,7 @@ template ZkVM(T, P, L, K, J) {
     signal input progLen;
     signal input prog[P];
     signal input tape[L];
+    signal input tapeBlinding;
 
     assert(K >= 1 && K <= 8);
     assert(T >= 1 && P >= 1 && L >= 1 && J >= 1);
@@ -400,8 +402,16 @@ template ZkVM(T, P, L, K, J) {
     method.prog <== prog;
     methodId === method.out;
 
+    // Tape words are 32-bit (as RISC Zero's are u32): TapeDigest packs seven per field element,
+    // which is injective only for words below 2^32.
+    component tapeWordRange[L];
+    for (var j = 0; j < L; j++) {
+        tapeWordRange[j] = Num2Bits(32);
+        tapeWordRange[j].in <== tape[j];
+    }
     component digest = TapeDigest(L);
     digest.words <== tape;
+    digest.blinding <== tapeBlinding;
     tapeDigest === digest.out;
 
     // Each step's tapeHead is a hint (the word at the tape pointer); the fingerprint checks the

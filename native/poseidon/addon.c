@@ -1,7 +1,9 @@
 /*
  * N-API bindings (no dependencies beyond Node's headers), loaded by src/hash.ts:
  *
- *   poseidon(x0, x1, ...): bigint    circomlib Poseidon of 2, 3, 4, 5 or 16 BigInt field elements
+ *   poseidon(x0, x1, ...): bigint    circomlib Poseidon of 1, 2, 3, 4, 5 or 16 BigInt field elements
+ *   arities: number[]                  the input counts poseidon and poseidonEx accept
+ *   poseidonEx(init, x0, ...): bigint circomlib PoseidonEx(n, 1) with initialState init (same arities)
  *   keccak256(bytes): Buffer          keccak256 of a Uint8Array (or Buffer), 32 bytes
  *   keccak256Each(bytes, size): Buffer the keccak256 of each consecutive size-byte chunk, concatenated
  *   version: number                   ZKLA_NATIVE_HASH_VERSION below
@@ -49,22 +51,34 @@ static napi_value field_value(napi_env env, const uint64_t h[4]) {
   return result;
 }
 
-static napi_value js_poseidon(napi_env env, napi_callback_info info) {
-  size_t argc = ZKLA_POSEIDON_MAX_INPUTS + 1;
-  napi_value argv[ZKLA_POSEIDON_MAX_INPUTS + 1];
+/* poseidon(x0, ...) when `with_init` is 0, poseidonEx(init, x0, ...) when it is 1. */
+static napi_value poseidon_call(napi_env env, napi_callback_info info, int with_init) {
+  size_t argc = ZKLA_POSEIDON_MAX_INPUTS + 2;
+  napi_value argv[ZKLA_POSEIDON_MAX_INPUTS + 2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc > ZKLA_POSEIDON_MAX_INPUTS || !zkla_poseidon_supported((int)argc)) {
+  if (argc < (size_t)with_init) {
+    napi_throw_range_error(env, NULL, "poseidonEx needs an initial state");
+    return NULL;
+  }
+  size_t n = argc - (size_t)with_init;
+  if (n > ZKLA_POSEIDON_MAX_INPUTS || !zkla_poseidon_supported((int)n)) {
     napi_throw_range_error(env, NULL, "poseidon arity is not supported by the native addon");
     return NULL;
   }
+  uint64_t init[4];
+  if (with_init && !read_field(env, argv[0], init, 0)) return NULL;
   uint64_t in[ZKLA_POSEIDON_MAX_INPUTS][4];
-  for (size_t i = 0; i < argc; i++) {
-    if (!read_field(env, argv[i], in[i], i)) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!read_field(env, argv[i + (size_t)with_init], in[i], i)) return NULL;
   }
   uint64_t h[4];
-  zkla_poseidon((const uint64_t(*)[4])in, (int)argc, h);
+  zkla_poseidon_ex(with_init ? init : NULL, (const uint64_t(*)[4])in, (int)n, h);
   return field_value(env, h);
 }
+
+static napi_value js_poseidon(napi_env env, napi_callback_info info) { return poseidon_call(env, info, 0); }
+
+static napi_value js_poseidon_ex(napi_env env, napi_callback_info info) { return poseidon_call(env, info, 1); }
 
 /* The bytes of a Uint8Array argument; throws and returns 0 when it is not one. */
 static int read_bytes(napi_env env, napi_value value, const uint8_t **data, size_t *length) {
@@ -123,14 +137,24 @@ static napi_value js_keccak256_each(napi_env env, napi_callback_info info) {
 }
 
 /* Bumped whenever the exports change; src/hash.ts refuses an addon of another version (a stale build). */
-#define ZKLA_NATIVE_HASH_VERSION 1
+#define ZKLA_NATIVE_HASH_VERSION 2
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  napi_value version;
+  napi_value version, arities;
   if (napi_create_uint32(env, ZKLA_NATIVE_HASH_VERSION, &version) != napi_ok) return NULL;
+  if (napi_create_array(env, &arities) != napi_ok) return NULL;
+  uint32_t count = 0;
+  for (int n = 1; n <= ZKLA_POSEIDON_MAX_INPUTS; n++) {
+    if (!zkla_poseidon_supported(n)) continue;
+    napi_value v;
+    if (napi_create_uint32(env, (uint32_t)n, &v) != napi_ok || napi_set_element(env, arities, count++, v) != napi_ok)
+      return NULL;
+  }
   napi_property_descriptor props[] = {
       {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
+      {"arities", NULL, NULL, NULL, NULL, arities, napi_enumerable, NULL},
       {"poseidon", NULL, js_poseidon, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"poseidonEx", NULL, js_poseidon_ex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"keccak256", NULL, js_keccak256, NULL, NULL, NULL, napi_enumerable, NULL},
       {"keccak256Each", NULL, js_keccak256_each, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -16,8 +16,12 @@ import fs from "node:fs";
 import path from "node:path";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-/** State widths t = inputs + 1: Poseidon(2, 3, 4, 5, 16 inputs) as src/hash.ts uses them. */
-const WIDTHS = [3, 4, 5, 6, 17];
+/**
+ * State widths t = inputs + 1 compiled natively: Poseidon of 1 (the commitment's PoseidonEx(1, 1)),
+ * 2, 3, 4, 5 and 16 inputs, the hot ones; src/hash.ts hashes other arities with poseidon-lite
+ * (each width costs the addon's compile time: an inlined permutation).
+ */
+const WIDTHS = [2, 3, 4, 5, 6, 17];
 const N_ROUNDS_F = 8;
 const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
 

@@ -11,7 +11,7 @@
 /* Largest number of Poseidon inputs (t = 17). */
 #define ZKLA_POSEIDON_MAX_INPUTS 16
 
-/* Whether `n` inputs is an arity the constants were generated for (2, 3, 4, 5, 16). */
+/* Whether `n` inputs is an arity the constants were generated for (1, 2, 3, 4, 5, 16). */
 int zkla_poseidon_supported(int n);
 
 /*
@@ -19,6 +19,12 @@ int zkla_poseidon_supported(int n);
  * (each < r; the caller checks), result likewise. Returns 0, or -1 for an unsupported arity.
  */
 int zkla_poseidon(const uint64_t (*inputs)[4], int n, uint64_t out[4]);
+
+/*
+ * circomlib PoseidonEx(n, 1): the same permutation with `init` as the state's first element instead
+ * of 0 (NULL means 0), first output element. Same conventions and return value as zkla_poseidon.
+ */
+int zkla_poseidon_ex(const uint64_t init[4], const uint64_t (*inputs)[4], int n, uint64_t out[4]);
 
 /* 1 when the 4-limb little-endian integer is below the BN254 scalar field order r. */
 int zkla_below_r(const uint64_t x[4]);

@@ -256,12 +256,19 @@ int zkla_poseidon_supported(int n) { return params_for(n) != NULL; }
 
 /* The permutation's first output for state width t (a compile-time constant in each instance). */
 static inline __attribute__((always_inline)) void permute(const poseidon_params *p, const int t,
-                                                          const uint64_t (*inputs)[4], uint64_t out[4]) {
+                                                          const uint64_t init[4], const uint64_t (*inputs)[4],
+                                                          uint64_t out[4]) {
   const int half = 4; /* 8 full rounds */
   const fe *C = p->C;
   fe s[ZKLA_POSEIDON_MAX_INPUTS + 1];
 
-  s[0] = C[0]; /* the initial state is 0 */
+  if (init) {
+    fe x;
+    memcpy(x.v, init, sizeof x.v);
+    fe_muladd(&s[0], &x, &FE_R2, &C[0]);
+  } else {
+    s[0] = C[0]; /* the initial state is 0 */
+  }
   for (int i = 1; i < t; i++) {
     fe x;
     memcpy(x.v, inputs[i - 1], sizeof x.v);
@@ -295,10 +302,12 @@ static inline __attribute__((always_inline)) void permute(const poseidon_params 
   memcpy(out, h.v, sizeof h.v);
 }
 
-#define PERMUTE_T(T)                                                                                \
-  static void permute_t##T(const poseidon_params *p, const uint64_t(*inputs)[4], uint64_t out[4]) { \
-    permute(p, T, inputs, out);                                                                     \
+#define PERMUTE_T(T)                                                                         \
+  static void permute_t##T(const poseidon_params *p, const uint64_t init[4], const uint64_t(*inputs)[4], \
+                           uint64_t out[4]) {                                                  \
+    permute(p, T, init, inputs, out);                                                          \
   }
+PERMUTE_T(2)
 PERMUTE_T(3)
 PERMUTE_T(4)
 PERMUTE_T(5)
@@ -306,23 +315,30 @@ PERMUTE_T(6)
 PERMUTE_T(17)
 
 int zkla_poseidon(const uint64_t (*inputs)[4], int n, uint64_t out[4]) {
+  return zkla_poseidon_ex(NULL, inputs, n, out);
+}
+
+int zkla_poseidon_ex(const uint64_t init[4], const uint64_t (*inputs)[4], int n, uint64_t out[4]) {
   const poseidon_params *p = params_for(n);
   if (!p) return -1;
   switch (p->t) {
+    case 2:
+      permute_t2(p, init, inputs, out);
+      break;
     case 3:
-      permute_t3(p, inputs, out);
+      permute_t3(p, init, inputs, out);
       break;
     case 4:
-      permute_t4(p, inputs, out);
+      permute_t4(p, init, inputs, out);
       break;
     case 5:
-      permute_t5(p, inputs, out);
+      permute_t5(p, init, inputs, out);
       break;
     case 6:
-      permute_t6(p, inputs, out);
+      permute_t6(p, init, inputs, out);
       break;
     case 17:
-      permute_t17(p, inputs, out);
+      permute_t17(p, init, inputs, out);
       break;
     default:
       return -1;

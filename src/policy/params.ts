@@ -32,9 +32,9 @@ export function policyParams(profile: Profile, registryFile = registryPath()): P
       `${registryFile}: policy.params.${profile}.N must be an integer in 1..252, got ${JSON.stringify(N)}`,
     );
   }
-  if (typeof SCORE_BITS !== "number" || !Number.isInteger(SCORE_BITS) || SCORE_BITS < 1 || SCORE_BITS > 180) {
+  if (typeof SCORE_BITS !== "number" || !Number.isInteger(SCORE_BITS) || SCORE_BITS < 1 || SCORE_BITS > 32) {
     throw new Error(
-      `${registryFile}: policy.params.${profile}.SCORE_BITS must be an integer in 1..180 (a commitment packs applicantId + 2^72 * score below r), got ${JSON.stringify(SCORE_BITS)}`,
+      `${registryFile}: policy.params.${profile}.SCORE_BITS must be an integer in 1..32 (scores are 32-bit tape words), got ${JSON.stringify(SCORE_BITS)}`,
     );
   }
   return { batchSize: N, scoreBits: SCORE_BITS };

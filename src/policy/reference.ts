@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { SNARK_SCALAR_FIELD } from "../field";
-import { poseidon } from "../hash";
+import { poseidonWidth2 } from "../hash";
 import { TAG_COMMITMENT } from "../tags";
-import { APPLICANT_ID_LIMIT, batchSalt, batchTape, tapeDigest, type Application } from "../tape";
+import { APPLICANT_ID_LIMIT, batchSalt, batchTapeDigest, type Application } from "../tape";
 import { PolicyInputError } from "./errors";
 import type { PolicyParams } from "./params";
 
@@ -158,20 +158,24 @@ export function validateBatch(
 }
 
 /**
- * Shift of the score in a commitment's packed word: packed = applicantId + 2^72 * score. The policy
- * circuit bounds active ids below 2^72 (252 slots of steps below 2^64) and scores below 2^SCORE_BITS
- * (SCORE_BITS <= 180), so the packed integer stays below 2^252 < r and determines both.
+ * Layout of a commitment's packed word: TAG_COMMITMENT * 2^104 + score * 2^72 + applicantId. The
+ * policy circuit bounds active ids below 2^72 (252 slots of steps below 2^64) and scores below 2^32
+ * (SCORE_BITS <= 32), and the tag has 143 bits, so the packed integer stays below 2^247 < r and
+ * determines all three.
  */
 export const COMMITMENT_SCORE_SHIFT = 72n;
-/** Largest score a commitment can pack: below 2^180 (the circuit asserts SCORE_BITS <= 180). */
-const COMMITMENT_SCORE_LIMIT = 1n << 180n;
+export const COMMITMENT_TAG_SHIFT = 104n;
+/** Largest score a commitment can pack: below 2^32 (the circuit asserts SCORE_BITS <= 32). */
+const COMMITMENT_SCORE_LIMIT = 1n << (COMMITMENT_TAG_SHIFT - COMMITMENT_SCORE_SHIFT);
 const COMMITMENT_ID_LIMIT = 1n << COMMITMENT_SCORE_SHIFT;
 
 /**
- * Hiding commitment to one application: Poseidon(3)(TAG_COMMITMENT, applicantId + 2^72 * score, salt)
- * (docs/policy.md). Packing id and score into one word saves the circuit a Poseidon input (about
- * 250 PLONK gates per slot). Requires 0 <= applicantId < 2^72, 0 <= score < 2^180 and a field
- * element salt (wider than the policy's own bounds: it also recomputes receipts' commitments, src/audit).
+ * Hiding commitment to one application (docs/policy.md "Commitments"): the width-2 Poseidon
+ * permutation (circomlib PoseidonEx(1, 1)) of [salt, TAG_COMMITMENT * 2^104 + score * 2^72 +
+ * applicantId], first element. One permutation of width 2 per slot (416 PLONK gates, against 776
+ * for Poseidon(3) over tag, packed word and salt). Requires 0 <= applicantId < 2^72,
+ * 0 <= score < 2^32 and a field element salt (wider than the policy's own bounds: it also
+ * recomputes receipts' commitments, src/audit).
  */
 export function commitment(app: Application): bigint {
   const applicantId = integerValue(app.applicantId, "applicantId");
@@ -185,11 +189,14 @@ export function commitment(app: Application): bigint {
   if (score < 0n || score >= COMMITMENT_SCORE_LIMIT) {
     throw new PolicyInputError(
       "score",
-      `score must satisfy 0 <= score < 2^180, got ${score}: scores are small non-negative integers`,
+      `score must satisfy 0 <= score < 2^32, got ${score}: scores are small non-negative integers`,
     );
   }
   const salt = fieldValue(app.salt, "salt", SALT_HINT);
-  return poseidon([TAG_COMMITMENT, applicantId + (score << COMMITMENT_SCORE_SHIFT), salt]);
+  return poseidonWidth2(
+    salt,
+    (TAG_COMMITMENT << COMMITMENT_TAG_SHIFT) + (score << COMMITMENT_SCORE_SHIFT) + applicantId,
+  );
 }
 
 /** A uniformly random field element below r from the OS CSPRNG (rejection sampling on 254 bits). */
@@ -220,7 +227,7 @@ export function evaluatePolicy(batch: readonly Application[], threshold: bigint,
   const commitments = new Array<bigint>(params.batchSize).fill(0n);
   v.batch.forEach((app, i) => (commitments[i] = commitment(app)));
   return {
-    tapeDigest: tapeDigest(batchTape(v.batch, params.batchSize)),
+    tapeDigest: batchTapeDigest(v.batch, params.batchSize),
     decisionBits,
     activeCount: BigInt(v.batch.length),
     commitments,

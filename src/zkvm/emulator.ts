@@ -3,6 +3,7 @@
  * A run is valid iff it executes HALT within T steps without any of the faults in `InvalidReason`.
  */
 import { SNARK_SCALAR_FIELD as R, assertFieldElement } from "../field";
+import { assertTapeWord } from "../tape";
 import { CMP_BITS, decode, NUM_REGS, Op } from "./isa";
 
 /** Circuit size: T steps, P program words, L tape words, K parameters, J journal words. */
@@ -88,7 +89,7 @@ export function checkRunInputs(
   if (params.length !== limits.K)
     throw new RangeError(`params has ${params.length} words; this zkVM takes exactly ${limits.K} (K)`);
   program.forEach((w, i) => assertFieldElement(w, `program[${i}]`));
-  tape.forEach((w, i) => assertFieldElement(w, `tape[${i}]`));
+  tape.forEach((w, i) => assertTapeWord(w, `tape[${i}]`));
   params.forEach((w, i) => assertFieldElement(w, `params[${i}]`));
 }
 

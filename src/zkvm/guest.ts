@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { assertFieldElement } from "../field";
 import { REPO_ROOT, type Profile } from "../paths";
-import { batchTape, tapeBatchSize, tapeLength, type Application } from "../tape";
+import { batchSalt, batchTape, tapeBatchSize, tapeLength, type Application } from "../tape";
 import { assemble } from "./assembler";
 import { emulate, type ZkvmLimits } from "./emulator";
 import { methodId } from "./method";
@@ -69,7 +69,7 @@ export async function proveLoanGuest(
   }
   const tape = batchTape(args.batch, args.batchSize);
   return proveZkvm(
-    { program: loanGuest().words, tape, params: loanGuestParams(args) },
+    { program: loanGuest().words, tape, params: loanGuestParams(args), tapeBlinding: batchSalt(args.batch) },
     { ...options, limits, profile: args.profile },
   );
 }
@@ -86,7 +86,7 @@ export function zkvmManifestExtras(
   const guest = loanGuest();
   const n = tapeBatchSize(limits.L);
   if (n === undefined)
-    throw new RangeError(`a ${limits.L}-word zkVM tape holds no batch (a batch tape has N + 2 words)`);
+    throw new RangeError(`a ${limits.L}-word zkVM tape holds no batch (a batch tape has N + 1 words)`);
   const full = batchTape(
     Array.from({ length: n }, (_, i) => ({ applicantId: BigInt(i + 1), score: 0n, salt: 0n })),
     n,

@@ -44,16 +44,19 @@ export interface ZkvmProof {
   publicSignals: bigint[];
 }
 
-/** Runs the program in the emulator (throws ZkvmRunError if invalid) and proves the run. */
+/**
+ * Runs the program in the emulator (throws ZkvmRunError if invalid) and proves the run.
+ * `tapeBlinding` (default 0: the digest does not hide the tape) is the tape digest's blinding.
+ */
 export async function proveZkvm(
-  run: { program: readonly bigint[]; tape: readonly bigint[]; params: readonly bigint[] },
+  run: { program: readonly bigint[]; tape: readonly bigint[]; params: readonly bigint[]; tapeBlinding?: bigint },
   options: ZkvmProofOptions,
 ): Promise<ZkvmProof> {
   const limits = options.limits ?? zkvmParams(options.profile);
   const paths = options.paths ?? circuitPaths("zkvm", options.profile);
   const result = emulate(run.program, run.tape, run.params, limits);
   if (!result.ok) throw new ZkvmRunError(result.reason, result.pc, result.step);
-  const input = zkvmInput(run.program, run.tape, run.params, limits, result);
+  const input = zkvmInput(run.program, run.tape, run.params, limits, result, {}, run.tapeBlinding ?? 0n);
   const expected = zkvmPublicSignals(input);
   return proveChecked<Groth16Proof>({
     system: "groth16",

@@ -18,6 +18,8 @@ import { poseidon3 } from "poseidon-lite/poseidon3";
 import { poseidon4 } from "poseidon-lite/poseidon4";
 import { poseidon5 } from "poseidon-lite/poseidon5";
 import { poseidon16 } from "poseidon-lite/poseidon16";
+import { poseidon1 } from "poseidon-lite/poseidon1";
+import { poseidon6 } from "poseidon-lite/poseidon6";
 import {
   decisionLeaf,
   decisionLeaves,
@@ -36,6 +38,8 @@ import {
   nativeHashProblem,
   poseidon,
   poseidonBackend,
+  poseidonWidth2,
+  poseidonWidth2Fallback,
   spongeDigest,
   type NativeHash,
 } from "../../src/hash";
@@ -43,13 +47,15 @@ import { REPO_ROOT } from "../../src/paths";
 import { mulberry32 } from "../../src/prng";
 
 const LITE: Record<number, (inputs: bigint[]) => bigint> = {
+  1: poseidon1,
   2: poseidon2,
   3: poseidon3,
   4: poseidon4,
   5: poseidon5,
   16: poseidon16,
 };
-const ARITIES = [2, 3, 4, 5, 16];
+/** The arities the addon computes natively (its `arities`); others go to poseidon-lite. */
+const ARITIES = [1, 2, 3, 4, 5, 16];
 const EDGES = [0n, 1n, R - 1n, 1n << 253n];
 const SEED = 20_260_601;
 
@@ -203,8 +209,25 @@ describe("native hash addon (build/native/poseidon.node)", function () {
       expect(() => addon!.poseidon(1n, -1n)).to.throw(RangeError, /poseidon input 1/);
       expect(() => addon!.poseidon(1n, 1n << 300n)).to.throw(RangeError, /poseidon input 1/);
       expect(() => (addon!.poseidon as (...x: unknown[]) => bigint)(1n, 2)).to.throw(TypeError, /must be a bigint/);
-      expect(() => addon!.poseidon(1n)).to.throw(RangeError, /arity/);
+      expect(() => addon!.poseidon()).to.throw(RangeError, /arity/);
       expect(() => addon!.poseidon(...Array<bigint>(6).fill(1n))).to.throw(RangeError, /arity/);
+      expect(() => addon!.poseidonEx(1n)).to.throw(RangeError, /arity/);
+      expect(() => addon!.poseidonEx(R, 1n)).to.throw(RangeError, /poseidon input 0 must satisfy 0 <= x < r/);
+      expect(addon!.arities).to.deep.equal(ARITIES);
+    });
+
+    it("poseidonEx: with initial state 0 it is poseidon; the width-2 one equals the BigInt fallback", function () {
+      const rnd = mulberry32(SEED + 99);
+      for (const n of ARITIES) {
+        const inputs = Array.from({ length: n }, () => randomField(rnd));
+        expect(addon!.poseidonEx(0n, ...inputs), `arity ${n}`).to.equal(LITE[n](inputs));
+      }
+      for (const init of [...EDGES, randomField(rnd), randomField(rnd)]) {
+        for (const x of [...EDGES, randomField(rnd)]) {
+          expect(addon!.poseidonEx(init, x), `(${init}, ${x})`).to.equal(poseidonWidth2Fallback(init, x));
+          expect(poseidonWidth2(init, x)).to.equal(poseidonWidth2Fallback(init, x));
+        }
+      }
     });
 
     it("keccak256 and keccak256Each equal ethers' keccak256 (block boundaries included)", function () {
@@ -246,9 +269,19 @@ describe("native hash addon (build/native/poseidon.node)", function () {
       expect(() => spongeDigest(1n, [1n, R])).to.throw(RangeError, "poseidon input 2 must satisfy");
     });
 
-    it("an arity the project does not use is refused as before", function () {
-      expect(() => poseidon([1n])).to.throw(RangeError, "poseidon arity 1 is not used by this project");
-      expect(() => poseidon(Array<bigint>(6).fill(1n))).to.throw(RangeError, "poseidon arity 6");
+    it("arities outside circomlib's 1..16 are refused; those the addon lacks go to poseidon-lite", function () {
+      expect(() => poseidon([])).to.throw(
+        RangeError,
+        "poseidon arity 0 is not supported (circomlib Poseidon takes 1 to 16 inputs)",
+      );
+      expect(() => poseidon(Array<bigint>(17).fill(1n))).to.throw(RangeError, "poseidon arity 17 is not supported");
+      const six = [1n, 2n, 3n, R - 1n, 5n, 6n];
+      expect(poseidon(six)).to.equal(poseidon6(six));
+    });
+
+    it("poseidonWidth2 refuses an initial state or input outside [0, r)", function () {
+      expect(() => poseidonWidth2(R, 1n)).to.throw(RangeError, /initialState must satisfy/);
+      expect(() => poseidonWidth2(1n, -1n)).to.throw(RangeError, /input must satisfy/);
     });
 
     it("numbers and numeric strings from untyped callers still hash as before (through poseidon-lite)", function () {
@@ -374,12 +407,13 @@ describe("native hash addon (build/native/poseidon.node)", function () {
     it("poseidon of every arity, the sponge and the state mirror", function () {
       this.timeout(120_000);
       const script = `
-        const { poseidon, poseidonBackend, spongeDigest } = require("./src/hash");
+        const { poseidon, poseidonBackend, poseidonWidth2, spongeDigest } = require("./src/hash");
         const { decisionsRoot, nextStateRoot } = require("./src/anchor/state");
         const R = ${R}n;
-        const out = { backend: poseidonBackend(), hashes: [2, 3, 4, 5, 16].map((n) =>
+        const out = { backend: poseidonBackend(), hashes: [1, 2, 3, 4, 5, 16].map((n) =>
           poseidon(Array.from({ length: n }, (_, i) => (i % 2 ? R - 1n : BigInt(i) << 200n)))) };
         out.sponge = spongeDigest(7n, Array.from({ length: 49 }, (_, i) => BigInt(i) * 1234567n));
+        out.width2 = [poseidonWidth2(R - 1n, 5n), poseidonWidth2(0n, R - 1n)];
         out.root = decisionsRoot(3n, 9n, [1n, 2n, R - 1n], 5n);
         out.state = nextStateRoot({ prevRoot: 1n, nonce: 9n, policyId: 3n, methodId: 4n, decisionsRoot: out.root,
           tapeDigest: out.sponge, decisionBits: 5n, activeCount: 3n });

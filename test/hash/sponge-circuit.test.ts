@@ -2,14 +2,18 @@
  * circuits/lib/sponge.circom against src/hash.ts: POSEIDON2_CONST (the sponge's first state, computed
  * by the compiler instead of a Poseidon(2) in constraints) equals poseidon([a, b]) for several
  * constants, incl. r - 1; SpongeDigest(TAG, L) equals spongeDigest(TAG, words) for several tags and
- * lengths (0, 1, 16, 49). The policy and zkVM differential tests cover TapeDigest at their own sizes.
+ * lengths (0, 1, 16, 49); TapeDigest(L) equals src/tape tapeDigest at 3, 49 and 105 words (one
+ * Poseidon(3), one Poseidon(9), the rate-15 sponge over 16 elements); PoseidonEx(1, 1) with an
+ * initial state equals poseidonWidth2 (native and fallback). The policy and zkVM differential tests
+ * cover TapeDigest and the commitment at their own sizes.
  */
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
 import { mainSource, runCircom } from "../../src/build/circom";
 import { SNARK_SCALAR_FIELD as R } from "../../src/field";
-import { poseidon, spongeDigest } from "../../src/hash";
+import { poseidon, poseidonWidth2, poseidonWidth2Fallback, spongeDigest } from "../../src/hash";
+import { tapeDigest } from "../../src/tape";
 import { buildDir, REPO_ROOT } from "../../src/paths";
 import { TAG_METHOD, TAG_TAPE } from "../../src/tags";
 import { loadHarness, type Harness } from "../helpers/circuit";
@@ -48,8 +52,22 @@ describe("sponge circuit (circuits/lib/sponge.circom) == src/hash.ts", function 
     const words = (n: number, seed: bigint) => Array.from({ length: n }, (_, i) => (seed * BigInt(i + 1) ** 7n) % R);
     const a = words(1, 3n);
     const b = words(16, 5n);
-    const c = words(49, 11n);
-    const w = await h.witness({ a: a.map(String), b: b.map(String), c: c.map(String) });
+    const tapeWords = (n: number, seed: bigint) =>
+      Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 2n ** 32n - 1n : (seed * BigInt(i + 1) ** 5n) % 2n ** 32n));
+    const c = tapeWords(49, 11n);
+    const shortTape = tapeWords(3, 13n);
+    const longTape = tapeWords(105, 17n);
+    const blinding = R - 5n;
+    const width2 = [R - 1n, 2n ** 250n + 3n];
+    const w = await h.witness({
+      a: a.map(String),
+      b: b.map(String),
+      c: c.map(String),
+      shortTape: shortTape.map(String),
+      longTape: longTape.map(String),
+      blinding: blinding.toString(),
+      width2: width2.map(String),
+    });
     const consts = [
       poseidon([1n, 2n]),
       poseidon([0n, 0n]),
@@ -61,10 +79,15 @@ describe("sponge circuit (circuits/lib/sponge.circom) == src/hash.ts", function 
     const digests = [
       spongeDigest(TAG_METHOD, a),
       spongeDigest(7n, b),
-      spongeDigest(TAG_TAPE, c),
+      tapeDigest(c, blinding),
       spongeDigest(TAG_TAPE, []),
+      tapeDigest(shortTape, blinding),
+      tapeDigest(longTape, blinding),
+      tapeDigest(shortTape, 0n),
     ];
     expect(digests.map((_, i) => h.get(w, `main.digests[${i}]`))).to.deep.equal(digests);
+    expect(h.get(w, "main.permuted")).to.equal(poseidonWidth2(width2[0], width2[1]));
+    expect(h.get(w, "main.permuted")).to.equal(poseidonWidth2Fallback(width2[0], width2[1]));
     expect(h.failedConstraints(w)).to.deep.equal([]);
   });
 });

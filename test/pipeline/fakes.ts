@@ -5,7 +5,7 @@
  */
 import crypto from "node:crypto";
 import { commitment } from "../../src/policy";
-import { batchTape, tapeDigest, type Application } from "../../src/tape";
+import { batchTapeDigest, type Application } from "../../src/tape";
 import { SNARK_SCALAR_FIELD } from "../../src/field";
 import {
   RevertError,
@@ -32,7 +32,7 @@ export function fakeEvaluate(batch: readonly Application[], threshold: bigint, b
     commitments[i] = commitment(a);
   });
   return {
-    tapeDigest: tapeDigest(batchTape(batch, batchSize)),
+    tapeDigest: batchTapeDigest(batch, batchSize),
     decisionBits: bits,
     activeCount: batch.length,
     commitments,

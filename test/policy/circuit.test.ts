@@ -8,7 +8,7 @@ import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { REPO_ROOT, circuitPaths, manifestPath } from "../../src/paths";
 import { evaluatePolicy, policyInput, policyParams, type PolicyOutputs } from "../../src/policy";
 import { plonkSize } from "../../src/policy/gates";
-import { APPLICANT_ID_LIMIT, batchTape, tapeDigest } from "../../src/tape";
+import { APPLICANT_ID_LIMIT, batchSalt, batchTape, tapeDigest } from "../../src/tape";
 import { loadHarness, type Harness } from "../helpers/circuit";
 import { policyCases } from "./cases";
 import { Forger, type Assignment, type Slot } from "./forge";
@@ -192,7 +192,7 @@ describe("policy circuit (test profile, witness level)", function () {
     const packedBits: Check = ["main.decisionBits", ...Array.from({ length: N }, (_, i) => `main.decision[${i}]`)];
     const commitmentGate = (i: number): Check => [
       `main.active[${i}]`,
-      `main.commitHash[${i}].out`,
+      `main.commitHash[${i}].out[0]`,
       `main.commitments[${i}]`,
     ];
     const inactiveZero = (i: number, key: string): Check => [`main.active[${i}]`, `main.${key}[${i}]`];
@@ -292,6 +292,16 @@ describe("policy circuit (test profile, witness level)", function () {
       await rejected({ ...honest, slots: s }, [scoreRange(1)], [comparator(1)]);
     });
 
+    it("rejects a tape-packing collision (score[0] + 2^32, score[1] - 1): the same tapeDigest, caught by the score range check", async () => {
+      // The tape packs seven 32-bit words per element: these two scores pack to the same element, so
+      // the digest (recomputed by the forger) is the honest one and only the range check objects.
+      const s = slots();
+      s[0].score += 1n << 32n;
+      s[1].score -= 1n;
+      const w = await rejected({ ...honest, slots: s }, [scoreRange(0)], [comparator(0)]);
+      expect(h.get(w, "main.tapeDigest")).to.equal(h.get(base, "main.tapeDigest"));
+    });
+
     it("rejects threshold >= 2^SCORE_BITS (2^SCORE_BITS, 2^SCORE_BITS + 700, p - 1)", async () => {
       for (const t of [1n << BigInt(params.scoreBits), (1n << BigInt(params.scoreBits)) + 700n, P - 1n]) {
         await rejected(
@@ -349,8 +359,11 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects a tapeDigest that does not match the tape", async () => {
-      const other = batchTape([batch[0], { ...batch[1], salt: 1n }], N); // another batch salt
-      await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(other) }, [digestOut]);
+      // The same tape under another blinding (another batch salt).
+      const otherSalt = batchSalt([batch[0], { ...batch[1], salt: 1n }]);
+      await rejected({ ...honest, slots: slots(), tapeDigest: tapeDigest(batchTape(batch, N), otherSalt) }, [
+        digestOut,
+      ]);
       // Sponge internals computed honestly over a different tape (another score in slot 1) while the
       // slots, and so the commitments and decisions, keep theirs: the tape must carry the scores the
       // commitments bind, which is what ties the zkVM's run to the committed applications.
@@ -362,7 +375,7 @@ describe("policy circuit (test profile, witness level)", function () {
     });
 
     it("rejects another opening of a commitment's packed word (id - 2^72, score + 1): a denial under the same commitment", async () => {
-      // applicantId + 2^72 * score is the same word for (11, 650) and (11 - 2^72 mod r, 651), so the
+      // TAG * 2^104 + score * 2^72 + applicantId is the same word for (11, 650) and (11 - 2^72 mod r, 651), so the
       // commitment, its Poseidon internals and everything else stay consistent; only the id order
       // check (which bounds ids below 2^72) can tell.
       const s = slots(partial);
@@ -445,8 +458,8 @@ describe("policy circuit (test profile, witness level)", function () {
 
 describe("policy circuit template parameters", function () {
   this.timeout(120_000);
-  // SCORE_BITS <= 180 keeps a commitment's packed word applicantId + 2^72 * score below r.
-  it("refuses SCORE_BITS = 181 at compile time (180 compiles)", async () => {
+  // SCORE_BITS <= 32: scores are 32-bit tape words (packed seven per element) and fit the commitment's word.
+  it("refuses SCORE_BITS = 33 at compile time (32 compiles)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-params-"));
     const spec = (bits: number) => ({
       file: "circuits/policy/policy_batch.circom",
@@ -455,9 +468,9 @@ describe("policy circuit template parameters", function () {
       publicInputs: ["threshold"],
     });
     try {
-      await compileTemplate(spec(180), "ok180", path.join(dir, "ok"), ["--O1"]);
+      await compileTemplate(spec(32), "ok32", path.join(dir, "ok"), ["--O1"]);
       let error: unknown;
-      await compileTemplate(spec(181), "bad181", path.join(dir, "bad"), ["--O1"]).catch((e) => (error = e));
+      await compileTemplate(spec(33), "bad33", path.join(dir, "bad"), ["--O1"]).catch((e) => (error = e));
       expect(error).to.be.instanceOf(CircomCompileError);
       expect((error as Error).message).to.match(/assert/i);
     } finally {

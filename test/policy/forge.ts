@@ -29,7 +29,7 @@ export interface Slot {
 export interface Assignment {
   slots: Slot[];
   threshold: bigint;
-  /** The batch salt (private input, the tape's last word). */
+  /** The batch salt (private input, the tape digest's blinding). */
   batchSalt: bigint;
   /** Claimed decision bit per slot (default: what the policy says, active AND score <= threshold). */
   decisions?: bigint[];
@@ -189,7 +189,10 @@ export class Forger {
       set(`${le}.lt.out`, leOut);
       set(`main.decision[${i}]`, claimed);
       decisionBits += claimed << BigInt(i);
-      set(`main.commitments[${i}]`, a.commitments?.[i] ?? s.active * this.hashes.get(cw, `main.commitHash[${i}].out`));
+      set(
+        `main.commitments[${i}]`,
+        a.commitments?.[i] ?? s.active * this.hashes.get(cw, `main.commitHash[${i}].out[0]`),
+      );
     });
     // The id order check's range bits: the low 64 bits of the step (no valid bits exist for a bad step).
     a.slots.forEach((s, i) => {

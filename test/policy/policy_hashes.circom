@@ -8,7 +8,7 @@ include "../../circuits/lib/tags.circom";
 // under the same component names (commitHash[i], tape) and WITHOUT any of its checks, so a test can
 // compute consistent Poseidon internals for data the real circuit rejects (out-of-range scores,
 // non-prefix slots, ...) and splice them into a forged witness: the "best cheating attempt".
-// Inputs: the private slot data and the tape's activeCount and batchSalt words. Outputs: none (read the witness).
+// Inputs: the private slot data, the tape's activeCount word and its blinding batchSalt. Outputs: none (read the witness).
 template PolicyHashes(N) {
     signal input applicantId[N];
     signal input score[N];
@@ -18,15 +18,14 @@ template PolicyHashes(N) {
 
     component commitHash[N];
     for (var i = 0; i < N; i++) {
-        commitHash[i] = Poseidon(3);
-        commitHash[i].inputs[0] <== TAG_COMMITMENT();
-        commitHash[i].inputs[1] <== applicantId[i] + (1 << 72) * score[i];
-        commitHash[i].inputs[2] <== salt[i];
+        commitHash[i] = PoseidonEx(1, 1);
+        commitHash[i].initialState <== salt[i];
+        commitHash[i].inputs[0] <== TAG_COMMITMENT() * (1 << 104) + score[i] * (1 << 72) + applicantId[i];
     }
-    component tape = TapeDigest(N + 2);
+    component tape = TapeDigest(N + 1);
     tape.words[0] <== activeCount;
     for (var i = 0; i < N; i++) {
         tape.words[1 + i] <== score[i];
     }
-    tape.words[N + 1] <== batchSalt;
+    tape.blinding <== batchSalt;
 }

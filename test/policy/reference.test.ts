@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { SNARK_SCALAR_FIELD as P } from "../../src/field";
-import { poseidon } from "../../src/hash";
+import { poseidonWidth2Fallback } from "../../src/hash";
 import {
   PolicyInputError,
   commitment,
@@ -62,12 +62,12 @@ describe("policy reference (src/policy)", () => {
       expect(policyParams("production")).to.deep.equal({ batchSize: 88, scoreBits: 32 });
     });
 
-    it("each profile's N matches the zkVM tape length L = N + 2", () => {
+    it("each profile's N matches the zkVM tape length L = N + 1", () => {
       const registry = JSON.parse(
         fs.readFileSync(path.join(__dirname, "..", "..", "circuits", "registry.json"), "utf8"),
       );
       for (const profile of ["test", "production"] as const) {
-        expect(registry.circuits.zkvm.params[profile].L, profile).to.equal(policyParams(profile).batchSize + 2);
+        expect(registry.circuits.zkvm.params[profile].L, profile).to.equal(policyParams(profile).batchSize + 1);
       }
     });
 
@@ -78,9 +78,9 @@ describe("policy reference (src/policy)", () => {
       expect(() => policyParams("test", file)).to.throw(
         /policy\.params\.test\.N must be an integer in 1\.\.252, got 0/,
       );
-      fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 4, SCORE_BITS: 181 } } } } }));
+      fs.writeFileSync(file, JSON.stringify({ circuits: { policy: { params: { test: { N: 4, SCORE_BITS: 33 } } } } }));
       expect(() => policyParams("test", file)).to.throw(
-        /SCORE_BITS must be an integer in 1\.\.180 \(a commitment packs applicantId \+ 2\^72 \* score below r\), got 181/,
+        /SCORE_BITS must be an integer in 1\.\.32 \(scores are 32-bit tape words\), got 33/,
       );
       expect(() => policyParams("production", file)).to.throw(/no policy parameters for profile "production"/);
       fs.rmSync(dir, { recursive: true });
@@ -93,14 +93,15 @@ describe("policy reference (src/policy)", () => {
       const out = evaluatePolicy(batch, 600n, params);
       expect(out.decisionBits).to.equal(0b101n);
       expect(out.activeCount).to.equal(3n);
+      const tag = TAG_COMMITMENT << 104n;
       expect(out.commitments).to.deep.equal([
-        poseidon([TAG_COMMITMENT, 1n + (600n << 72n), 11n]),
-        poseidon([TAG_COMMITMENT, 2n + (601n << 72n), 12n]),
-        poseidon([TAG_COMMITMENT, 3n, 13n]),
+        poseidonWidth2Fallback(11n, tag + (600n << 72n) + 1n),
+        poseidonWidth2Fallback(12n, tag + (601n << 72n) + 2n),
+        poseidonWidth2Fallback(13n, tag + 3n),
         0n,
       ]);
-      expect(out.tapeDigest).to.equal(tapeDigest(batchTape(batch, N)));
-      expect(batchTape(batch, N)).to.deep.equal([3n, 600n, 601n, 0n, 0n, batchSalt(batch)]);
+      expect(out.tapeDigest).to.equal(tapeDigest(batchTape(batch, N), batchSalt(batch)));
+      expect(batchTape(batch, N)).to.deep.equal([3n, 600n, 601n, 0n, 0n]);
       expect(policyPublicSignals(out, 600n)).to.deep.equal([out.tapeDigest, 5n, 3n, ...out.commitments, 600n]);
       expect(decodePolicyPublicSignals(policyPublicSignals(out, 600n), params)).to.deep.equal({
         outputs: out,
@@ -111,7 +112,7 @@ describe("policy reference (src/policy)", () => {
     it("the empty batch has no decisions, no commitments and a tape of zeros and the empty batch salt", () => {
       const out = evaluatePolicy([], 0n, params);
       expect(out).to.deep.equal({
-        tapeDigest: tapeDigest([...new Array(1 + N).fill(0n), batchSalt([])]),
+        tapeDigest: tapeDigest(new Array(1 + N).fill(0n), batchSalt([])),
         decisionBits: 0n,
         activeCount: 0n,
         commitments: new Array(N).fill(0n),
@@ -126,8 +127,12 @@ describe("policy reference (src/policy)", () => {
       expect(a.tapeDigest).to.not.equal(b.tapeDigest);
     });
 
-    it("commitment(app) is Poseidon(TAG_COMMITMENT, applicantId + 2^72 * score, salt)", () => {
-      expect(commitment(app(5n, 6n, 7n))).to.equal(poseidon([TAG_COMMITMENT, 5n + 6n * 2n ** 72n, 7n]));
+    it("commitment(app) is the width-2 permutation of [salt, TAG_COMMITMENT * 2^104 + score * 2^72 + applicantId]", () => {
+      expect(commitment(app(5n, 6n, 7n))).to.equal(
+        poseidonWidth2Fallback(7n, TAG_COMMITMENT * 2n ** 104n + 6n * 2n ** 72n + 5n),
+      );
+      // The salt is the permutation's other element: another salt, another commitment.
+      expect(commitment(app(5n, 6n, 8n))).to.not.equal(commitment(app(5n, 6n, 7n)));
       // The packing is injective within its bounds: the largest id and the smallest score do not collide.
       expect(commitment(app(2n ** 72n - 1n, 0n, 7n))).to.not.equal(commitment(app(0n, 1n, 7n)));
       rejects(
@@ -140,7 +145,13 @@ describe("policy reference (src/policy)", () => {
         "applicantId",
         /applicantId must satisfy 0 <= applicantId < 2\^72, got -1/,
       );
-      rejects(() => commitment(app(5n, 2n ** 180n, 7n)), "score", /score must satisfy 0 <= score < 2\^180/);
+      // The largest score still packs below the tag; 2^32 would reach into it.
+      expect(commitment(app(0n, 2n ** 32n - 1n, 7n))).to.not.equal(commitment(app(0n, 0n, 7n)));
+      rejects(
+        () => commitment(app(5n, 2n ** 32n, 7n)),
+        "score",
+        /score must satisfy 0 <= score < 2\^32, got 4294967296/,
+      );
       rejects(() => commitment(app(5n, 6n, P)), "salt", /salt must satisfy 0 <= salt < r/);
     });
 

@@ -138,8 +138,9 @@ skip:   WRITE r3
       ["NOP", "pc-out-of-program", 1, 1],
       ["NOP\n.word 0", "bad-instruction", 1, 1],
       [".word 0x20000000", "bad-instruction", 0, 0],
-      ["READ r1\nLT r2, r1, r0\nHALT", "compare-operand-too-wide", 1, 1, [2n ** 32n, 0n, 0n]],
-      ["READ r1\nLE r2, r0, r1\nHALT", "compare-operand-too-wide", 1, 1, [SNARK_SCALAR_FIELD - 1n, 0n, 0n]],
+      // Tape words are 32-bit: wide operands come from parameters and arithmetic.
+      ["PUB r1, 0\nLT r2, r1, r0\nHALT", "compare-operand-too-wide", 1, 1, [0n, 0n, 0n], [2n ** 32n, 0n]],
+      ["LI r1, 1\nSUB r1, r0, r1\nLE r2, r0, r1\nHALT", "compare-operand-too-wide", 2, 2],
       ["READ r1\nREAD r1\nREAD r1\nREAD r1\nHALT", "tape-exhausted", 3, 3],
       ["PUB r1, 2\nHALT", "param-out-of-range", 0, 0],
       ["WRITE r1\nWRITE r1\nWRITE r1\nHALT", "journal-full", 2, 2],
@@ -174,7 +175,15 @@ skip:   WRITE r3
     );
     expect(() => emulate([1n], [SNARK_SCALAR_FIELD, 0n, 0n], [0n, 0n], LIMITS)).to.throw(
       RangeError,
-      /tape\[0\] must satisfy/,
+      /tape\[0\] must be a 32-bit tape word \(0 <= x < 2\^32\)/,
+    );
+    expect(() => emulate([1n], [0n, 0n, 2n ** 32n], [0n, 0n], LIMITS)).to.throw(
+      RangeError,
+      "tape[2] must be a 32-bit tape word (0 <= x < 2^32), got 4294967296",
+    );
+    expect(() => emulate([1n], [0n, 0n, 0n], [SNARK_SCALAR_FIELD, 0n], LIMITS)).to.throw(
+      RangeError,
+      /params\[0\] must satisfy/,
     );
   });
 
@@ -189,8 +198,8 @@ skip:   WRITE r3
     const test = zkvmParams("test");
     expect(test.K).to.equal(4);
     expect(test.J).to.equal(2);
-    expect(test.L).to.equal(4);
+    expect(test.L).to.equal(3);
     expect(test.T).to.equal(21); // a full test batch: the loan guest's 7 * 2 + 7 steps
-    expect(test.T).to.equal(loanGuestSteps(test.L - 2)); // the batch tape has N + 2 words
+    expect(test.T).to.equal(loanGuestSteps(test.L - 1)); // the batch tape has N + 1 words
   });
 });

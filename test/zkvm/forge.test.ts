@@ -159,7 +159,7 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     const witnessB = await witnessOf(BASE, tapeB);
     const challenge = await readsChallengeHarness(limits.T);
     const recompute = async (execution: bigint[], tapeSource: bigint[]) => {
-      const w = splice(execution, tapeSource, ["main.tape[", "main.tapeDigest", "main.digest."]);
+      const w = splice(execution, tapeSource, ["main.tape[", "main.tapeWordRange[", "main.tapeDigest", "main.digest."]);
       // BASE READs at steps 0 and 1 only (the optimizer removed the readWord / isRead wires).
       const isRead = (t: number) => (t < 2 ? 1n : 0n);
       const readWord = (t: number) => isRead(t) * h.get(execution, `main.head[${t}]`);
@@ -229,5 +229,55 @@ describe("zkvm: forged witnesses are rejected by the constraints", function () {
     const other = await witnessOf(BASE, otherTape);
     rejected(splice(honest, other, ["main.tapeDigest", "main.digest."]));
     rejected(splice(honest, other, ["main.tape["]));
+    // The blinding is bound too: the same tape under another blinding is another digest.
+    rejected(h.forge(honest, { "main.tapeBlinding": 1n }));
+    const blinded = await h.witness(
+      zkvmInput(BASE, TAPE, PARAMS, limits, emulate(BASE, TAPE, PARAMS, limits), {}, 99n) as unknown as Record<
+        string,
+        unknown
+      >,
+    );
+    expect(h.failedConstraints(blinded)).to.deep.equal([]);
+    rejected(splice(honest, blinded, ["main.tapeDigest", "main.digest."]));
+  });
+
+  it("a tape word of 2^32 or more, even when the packed digest is unchanged", async () => {
+    // A program that reads nothing, so only the tape's own checks see the tape.
+    const halt = assemble("HALT").words;
+    const w = await witnessOf(halt, TAPE);
+    // tape[0] + 2^32 and tape[1] - 1 pack to the same element: the digest's internals stay valid, and
+    // the range check's bits keep the low 32 bits of the new word (the best a cheater can do).
+    // (--O2 keeps some of the bits: the others are linear in them and the word.)
+    const bits = (j: number, word: bigint) =>
+      Object.fromEntries(
+        Array.from({ length: 32 }, (_, k) => [`main.tapeWordRange[${j}].out[${k}]`, (word >> BigInt(k)) & 1n]).filter(
+          ([name]) => has(name as string),
+        ),
+      );
+    // The fingerprint's terms follow the new words (nothing is read, so they do not enter its sum).
+    const terms = (words: Record<number, bigint>) =>
+      Object.fromEntries(
+        Object.entries(words)
+          .filter(([j]) => has(`main.tapeTerm[${j}]`))
+          .map(([j, word]) => {
+            let pow = 1n; // gamma^j (the first powers are aliases of 1 and gamma under --O2)
+            for (let k = 0; k < Number(j); k++) pow = (pow * h.get(w, "main.gamma")) % SNARK_SCALAR_FIELD;
+            return [`main.tapeTerm[${j}]`, (word * pow) % SNARK_SCALAR_FIELD];
+          }),
+      );
+    const forged = h.forge(w, {
+      "main.tape[0]": TAPE[0] + 2n ** 32n,
+      "main.tape[1]": TAPE[1] - 1n,
+      ...bits(0, TAPE[0]),
+      ...bits(1, TAPE[1] - 1n),
+      ...terms({ 0: TAPE[0] + 2n ** 32n, 1: TAPE[1] - 1n }),
+    });
+    expect(h.get(forged, "main.tapeDigest")).to.equal(h.get(w, "main.tapeDigest"));
+    const failed = rejected(forged);
+    expect(failed, "only tape[0]'s range check fails").to.have.length(1);
+    const touching = await constraintIndex(testBuildPaths().r1cs);
+    expect(touching.get(h.index("main.tapeWordRange[0].out[0]"))).to.include(failed[0]);
+    // The word itself at 2^32 with its bits at 0 (2^32 mod 2^32): rejected as well.
+    rejected(h.forge(w, { "main.tape[2]": 2n ** 32n, ...bits(2, 0n), ...terms({ 2: 2n ** 32n }) }));
   });
 });

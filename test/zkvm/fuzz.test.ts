@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { disassemble, emulate, INVALID_REASONS, zkvmInput, zkvmParams, type ZkvmLimits } from "../../src/zkvm";
 import { loadHarness, type Harness } from "../helpers/circuit";
 import { tapeDigest } from "../../src/tape";
-import { compiledZkvm, FUZZ_LIMITS, randomRun, randomTape, rng, testHarness } from "./helpers";
+import { compiledZkvm, FUZZ_LIMITS, randomField, randomRun, randomTape, rng, testHarness } from "./helpers";
 
 const SEED = Number(process.env.ZKVM_FUZZ_SEED ?? 20261124);
 
@@ -16,11 +16,21 @@ async function fuzz(h: Harness, limits: ZkvmLimits, runs: number, seed: number):
   const outcomes: Record<string, number> = {};
   // Poseidon in JS costs more than a witness here: draw tapes from a pool whose digests are computed once.
   const tapes = Array.from({ length: 64 }, () => randomTape(rand, limits));
-  const digests = new Map(tapes.map((t) => [t, tapeDigest(t)]));
+  // Each tape with its own blinding: the circuit must take it into the digest.
+  const blindings = new Map(tapes.map((t) => [t, randomField(rand)]));
+  const digests = new Map(tapes.map((t) => [t, tapeDigest(t, blindings.get(t)!)]));
   for (let i = 0; i < runs; i++) {
     const { program, tape, params } = randomRun(rand, limits, tapes);
     const result = emulate(program, tape, params, limits);
-    const input = zkvmInput(program, tape, params, limits, result, { tapeDigest: digests.get(tape) });
+    const input = zkvmInput(
+      program,
+      tape,
+      params,
+      limits,
+      result,
+      { tapeDigest: digests.get(tape) },
+      blindings.get(tape),
+    );
     let witness: bigint[] | null = null;
     let error = "";
     try {

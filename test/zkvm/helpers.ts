@@ -110,8 +110,16 @@ function pick<T>(rand: () => number, weighted: [T, number][]): T {
   return weighted[weighted.length - 1][0];
 }
 
+/** A tape word (32 bits, as the zkVM requires): mostly small, some large, the limit 2^32 - 1 now and then. */
+function randomTapeWord(rand: () => number): bigint {
+  const r = rand();
+  if (r < 0.5) return BigInt(Math.floor(rand() * 16));
+  if (r < 0.9) return BigInt(Math.floor(rand() * 2 ** 32));
+  return 2n ** 32n - 1n;
+}
+
 export function randomTape(rand: () => number, limits: ZkvmLimits): bigint[] {
-  return Array.from({ length: limits.L }, () => randomValue(rand));
+  return Array.from({ length: limits.L }, () => randomTapeWord(rand));
 }
 
 export interface RandomRun {
@@ -123,7 +131,8 @@ export interface RandomRun {
 /**
  * A random run: programs mix every opcode (mostly forward branches, a final HALT most of the time),
  * with occasional raw words (opcode 0, undecodable words, field elements), out-of-range parameter
- * indexes and targets, loops, too many READs/WRITEs and wide comparison operands, so that valid
+ * indexes and targets, loops, too many READs/WRITEs and wide comparison operands (from parameters
+ * and arithmetic: tapes hold 32-bit words, drawn by randomTape), so that valid
  * and invalid runs of every kind occur.
  */
 export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readonly bigint[][]): RandomRun {
@@ -151,8 +160,9 @@ export function randomRun(rand: () => number, limits: ZkvmLimits, tapes?: readon
       ["JMP", 0.4],
       ["BEQ", 1],
       ["BNE", 1],
-      ["READ", 3.5],
-      ["PUB", 1],
+      ["READ", 3],
+      // Parameters and arithmetic are where wide comparison operands come from (tape words are 32-bit).
+      ["PUB", 2],
       ["WRITE", 2],
       ["ASSERT", 0.6],
       ["HALT", 0.4],

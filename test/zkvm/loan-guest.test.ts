@@ -10,7 +10,7 @@ import { DEV_PTAU_POWER } from "../../src/build/ptau";
 import { SNARK_SCALAR_FIELD as R } from "../../src/field";
 import { evaluatePolicy, policyParams } from "../../src/policy";
 import { terminateCurves } from "../../src/snark";
-import { batchTape, tapeDigest, tapeLength, type Application } from "../../src/tape";
+import { batchSalt, batchTape, tapeDigest, tapeLength, type Application } from "../../src/tape";
 import {
   emulate,
   encodeZkvmProof,
@@ -69,12 +69,12 @@ describe("zkvm: the loan-attestation guest", function () {
     expect(h.nConstraints + 4 + limits.K + limits.J + 1).to.be.lessThan(2 ** DEV_PTAU_POWER);
   });
 
-  it("the zkVM tape is the policy's batch tape (L = N + 2) and T fits a full batch", () => {
+  it("the zkVM tape is the policy's batch tape (L = N + 1) and T fits a full batch", () => {
     expect(limits.L).to.equal(tapeLength(N));
-    expect(limits.L).to.equal(N + 2);
+    expect(limits.L).to.equal(N + 1);
     expect(loanGuestSteps(N)).to.be.at.most(limits.T);
     const production = zkvmParams("production");
-    expect(production.L).to.equal(policyParams("production").batchSize + 2);
+    expect(production.L).to.equal(policyParams("production").batchSize + 1);
     expect(loanGuestSteps(policyParams("production").batchSize)).to.be.at.most(production.T);
   });
 
@@ -93,8 +93,9 @@ describe("zkvm: the loan-attestation guest", function () {
       expect(run.journal, `batch ${k}`).to.deep.equal([reference.decisionBits, reference.activeCount]);
       expect(run.journalLen).to.equal(2);
       expect(run.steps).to.equal(loanGuestSteps(batch.length));
-      expect(tapeDigest(tape)).to.equal(reference.tapeDigest); // the binding to the policy proof
-      const input = zkvmInput(guest.words, tape, params, limits, run);
+      expect(tapeDigest(tape, batchSalt(batch))).to.equal(reference.tapeDigest); // the binding to the policy proof
+      const input = zkvmInput(guest.words, tape, params, limits, run, {}, batchSalt(batch));
+      expect(BigInt(input.tapeDigest)).to.equal(reference.tapeDigest);
       const w = await h.witness(input as unknown as Record<string, unknown>);
       expect(h.get(w, "main.journal[0]")).to.equal(reference.decisionBits);
       if (k % 8 === 0) expect(h.failedConstraints(w)).to.deep.equal([]);
@@ -106,39 +107,53 @@ describe("zkvm: the loan-attestation guest", function () {
     }
   });
 
-  it("a score or threshold of 2^32 or more makes the run invalid (as the policy's 32-bit range checks do)", async () => {
+  it("a score or threshold of 2^32 or more has no valid run (as the policy's 32-bit range checks)", async () => {
     const h = await testHarness();
-    const wide: [Application[], bigint][] = [
-      [[{ applicantId: 1n, score: 2n ** 32n, salt: 3n }], 10n],
-      [[{ applicantId: 1n, score: 10n, salt: 3n }], 2n ** 32n],
-      [[{ applicantId: 1n, score: R - 1n, salt: 3n }], 10n], // "negative" scores too
-    ];
-    for (const [batch, threshold] of wide) {
+    const one = (score: bigint): Application[] => [{ applicantId: 1n, score, salt: 3n }];
+    // A threshold is a parameter: LE faults on it.
+    for (const threshold of [2n ** 32n, R - 1n]) {
       const params = loanGuestParams({ ...binding, threshold });
-      const run = emulate(guest.words, batchTape(batch, N), params, limits);
+      const run = emulate(guest.words, batchTape(one(10n), N), params, limits);
       expect(run).to.deep.include({ ok: false, reason: "compare-operand-too-wide", pc: 5 });
-      expect(() => evaluatePolicy(batch, threshold, policy)).to.throw();
+      expect(() => evaluatePolicy(one(10n), threshold, policy)).to.throw();
       let rejected = false;
       await h
-        .witness(zkvmInput(guest.words, batchTape(batch, N), params, limits, run) as unknown as Record<string, unknown>)
+        .witness(
+          zkvmInput(guest.words, batchTape(one(10n), N), params, limits, run) as unknown as Record<string, unknown>,
+        )
+        .catch(() => (rejected = true));
+      expect(rejected).to.equal(true);
+    }
+    // A score is a tape word: the emulator refuses the tape, and so does the circuit's tape range check
+    // ("negative" scores too).
+    const params = loanGuestParams({ ...binding, threshold: 10n });
+    const honest = zkvmInput(guest.words, batchTape(one(10n), N), params, limits);
+    for (const score of [2n ** 32n, R - 1n]) {
+      const tape = batchTape(one(score), N);
+      expect(() => emulate(guest.words, tape, params, limits)).to.throw(
+        RangeError,
+        `tape[1] must be a 32-bit tape word (0 <= x < 2^32), got ${score}`,
+      );
+      expect(() => evaluatePolicy(one(score), 10n, policy)).to.throw();
+      let rejected = false;
+      await h
+        .witness({ ...honest, tape: tape.map(String) } as unknown as Record<string, unknown>)
         .catch(() => (rejected = true));
       expect(rejected).to.equal(true);
     }
   });
 
-  it("a tape claiming more than N active slots is rejected: slot N's score would be the batch salt", async () => {
-    // The (N+1)-th READ returns the batch salt, a field element far above 2^32 (below it with
-    // probability 2^-222): LE faults; past it the tape is exhausted, and T = 7N + 7 steps run out.
+  it("a tape claiming more than N active slots is rejected: the guest runs out of tape", async () => {
+    // The tape holds N scores after the count; the (N+1)-th READ finds the tape exhausted (the
+    // circuit's tape fingerprint proves the pointer never passes L), and T = 7N + 7 steps run out.
     const h = await testHarness();
     expect(limits.T).to.equal(7 * N + 7);
-    for (const count of [BigInt(N + 1), R - 1n]) {
+    for (const count of [BigInt(N + 1), 2n ** 32n - 1n]) {
       const tape = batchTape(randomBatch(rng(9), N), N);
       tape[0] = count;
       const params = loanGuestParams({ ...binding, threshold: 2n ** 32n - 1n });
       const run = emulate(guest.words, tape, params, limits);
-      expect(run).to.deep.include({ ok: false, reason: "compare-operand-too-wide", step: 7 * N + 5 });
-      if (run.ok) throw new Error("the run must fail");
-      expect(run.trace[run.step].regs[6]).to.equal(tape[N + 1]); // the batch salt, read as a score
+      expect(run).to.deep.include({ ok: false, reason: "tape-exhausted", step: 7 * N + 4 });
       let rejected = false;
       await h
         .witness(zkvmInput(guest.words, tape, params, limits, run) as unknown as Record<string, unknown>)
@@ -232,7 +247,18 @@ describe("zkvm: the loan-attestation guest", function () {
     });
 
     it("refuses to prove an invalid run, naming the fault", async () => {
+      // A threshold of 2^32 reaches LE (tape words cannot: they are 32-bit by construction).
       const err = await proveZkvm(
+        {
+          program: guest.words,
+          tape: batchTape([{ applicantId: 1n, score: 5n, salt: 1n }], N),
+          params: loanGuestParams({ ...binding, threshold: 2n ** 32n }),
+        },
+        { profile: "test" },
+      ).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ZkvmRunError);
+      expect((err as ZkvmRunError).message).to.match(/compare-operand-too-wide at step 5, pc 5/);
+      const wide = await proveZkvm(
         {
           program: guest.words,
           tape: batchTape([{ applicantId: 1n, score: 2n ** 32n, salt: 1n }], N),
@@ -240,14 +266,14 @@ describe("zkvm: the loan-attestation guest", function () {
         },
         { profile: "test" },
       ).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(ZkvmRunError);
-      expect((err as ZkvmRunError).message).to.match(/compare-operand-too-wide at step 5, pc 5/);
+      expect(wide).to.be.instanceOf(RangeError);
+      expect((wide as Error).message).to.equal("tape[1] must be a 32-bit tape word (0 <= x < 2^32), got 4294967296");
       const sizeErr = await proveLoanGuest({ ...binding, threshold, batch, batchSize: N + 1, profile: "test" }).catch(
         (e: unknown) => e,
       );
       expect(sizeErr).to.be.instanceOf(RangeError);
       expect((sizeErr as Error).message).to.equal(
-        `batch size ${N + 1} gives a ${N + 3}-word tape but the test zkVM reads ${limits.L} words (batch size ${N})`,
+        `batch size ${N + 1} gives a ${N + 2}-word tape but the test zkVM reads ${limits.L} words (batch size ${N})`,
       );
     });
   });
