@@ -29,7 +29,7 @@ interface PolicyJson {
     constraints: number;
     gates: number;
     nPublic: number;
-    prove: { ms: number; peakRssMB: number } | { notMeasured: string };
+    prove: { ms: number; cpuMs?: number; peakRssMB: number } | { notMeasured: string };
   }[];
   verifierGasProbe: { points: { publicSignals: number; exec: number; runtimeBytes: number; deployable: boolean }[] };
 }
@@ -37,7 +37,7 @@ interface ZkvmProfileJson {
   params: { T: number };
   constraints: number;
   perStepMarginal: number;
-  prove: { ms: number; peakRssMB: number } | { notMeasured: string };
+  prove: { ms: number; cpuMs?: number; peakRssMB: number } | { notMeasured: string };
 }
 interface ZkvmJson {
   profiles: { test: ZkvmProfileJson; production: ZkvmProfileJson };
@@ -242,6 +242,7 @@ export function combine(i: RunInputs): BenchmarkResult {
       gatesPerSlot: round1(slope),
       gatesPerSlotAverage: round1(s.gates / s.N),
       proveSeconds: "ms" in s.prove ? round1(s.prove.ms / 1000) : null,
+      proveCpuSeconds: "ms" in s.prove && s.prove.cpuMs !== undefined ? round1(s.prove.cpuMs / 1000) : null,
       peakRssMB: "ms" in s.prove ? s.prove.peakRssMB : null,
     };
   }
@@ -255,6 +256,7 @@ export function combine(i: RunInputs): BenchmarkResult {
   const zsize = (p: ZkvmProfileJson) => ({
     constraints: p.constraints,
     proveSeconds: "ms" in p.prove ? round1(p.prove.ms / 1000) : null,
+    proveCpuSeconds: "ms" in p.prove && p.prove.cpuMs !== undefined ? round1(p.prove.cpuMs / 1000) : null,
     peakRssMB: "ms" in p.prove ? p.prove.peakRssMB : null,
   });
   const zkvm = {

@@ -83,8 +83,8 @@ function builtKey(
   return { zkey: paths.zkey, ptau: entry.ptau };
 }
 
-/** Groth16 fullProve in a child process: wall time of the prove and the child's max RSS. */
-function proveInChild(input: unknown, wasm: string, zkey: string): { ms: number; peakRssMB: number } {
+/** Groth16 fullProve in a child process: wall and CPU time of the prove and the child's max RSS. */
+function proveInChild(input: unknown, wasm: string, zkey: string): { ms: number; cpuMs: number; peakRssMB: number } {
   const inputFile = path.join(os.tmpdir(), `zkvm-bench-input-${process.pid}.json`);
   fs.writeFileSync(inputFile, JSON.stringify(input));
   const script = `
@@ -92,16 +92,18 @@ function proveInChild(input: unknown, wasm: string, zkey: string): { ms: number;
     (async () => {
       const input = JSON.parse(require("fs").readFileSync(${JSON.stringify(inputFile)}, "utf8"));
       const t0 = Date.now();
+      const c = process.cpuUsage();
       await snarkjs.groth16.fullProve(input, ${JSON.stringify(wasm)}, ${JSON.stringify(zkey)});
       const ms = Date.now() - t0;
+      const cpu = process.cpuUsage(c);
       if (globalThis.curve_bn128) await globalThis.curve_bn128.terminate();
-      process.stdout.write(JSON.stringify({ ms, maxRssKB: process.resourceUsage().maxRSS }));
+      process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKB: process.resourceUsage().maxRSS }));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = spawnSync(process.execPath, ["-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
   fs.rmSync(inputFile, { force: true });
   if (r.status !== 0) throw new Error(`prover child failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  return { ms: out.ms, peakRssMB: Math.round(out.maxRssKB / 1024) };
+  return { ms: out.ms, cpuMs: Math.round(out.cpuMs), peakRssMB: Math.round(out.maxRssKB / 1024) };
 }
 
 function fullBatchRun(l: ZkvmLimits) {

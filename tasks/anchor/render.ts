@@ -176,6 +176,7 @@ const CHECK_LABELS: Record<TargetCheck["id"], (c: TargetCheck) => string> = {
   speedupVsNaive: (c) => `pipeline ${c.shown} the naive flow's decisions per second`,
   constraintsPerStep: (c) => `zkVM ${c.shown} constraints per step`,
   gatesPerSlot: (c) => `policy ${c.shown} PLONK gates per slot`,
+  proofCpuSecondsPerDecision: (c) => `${c.shown} CPU-seconds of proving per decision`,
 };
 
 /** One line: the production figures of the last committed benchmark, each with its target. */

@@ -39,7 +39,7 @@ import {
   verifyZkvm,
   LOAN_GUEST_FILE,
 } from "../../src/zkvm";
-import { batchTape } from "../../src/tape";
+import { batchSalt, batchTape } from "../../src/tape";
 import { terminateCurves } from "../../src/snark";
 import type { StateAnchor } from "../../typechain-types";
 
@@ -146,7 +146,12 @@ describe("StateAnchor with real proofs (test profile)", function () {
     const source = fs.readFileSync(LOAN_GUEST_FILE, "utf8").replace(/^(\s+PUB\s+r5, 3.*)$/m, "        LI    r7, 7\n$1");
     const program = assemble(source).words;
     const other = await proveZkvm(
-      { program, tape: batchTape(BATCHES[1], batchSize), params: [domain, roots[0], 0n, THRESHOLD] },
+      {
+        program,
+        tape: batchTape(BATCHES[1], batchSize),
+        params: [domain, roots[0], 0n, THRESHOLD],
+        tapeBlinding: batchSalt(BATCHES[1]),
+      },
       { profile: PROFILE },
     );
     expect(other.publicSignals[0]).to.not.equal(methodId);

@@ -32,7 +32,7 @@ import {
   type Application,
 } from "../../src/policy";
 import { terminateCurves } from "../../src/snark";
-import { batchTape } from "../../src/tape";
+import { batchSalt, batchTape } from "../../src/tape";
 import {
   assemble,
   encodeZkvmProof,
@@ -146,7 +146,12 @@ describe("audit of the chain of trust (real proofs, test profile)", function () 
     });
     expect(await anchor.stateRoot()).to.equal(root1);
     const approveAllProof = await proveZkvm(
-      { program: approveAll, tape: batchTape(rich, batchSize), params: [domain, root1, 1n, THRESHOLD] },
+      {
+        program: approveAll,
+        tape: batchTape(rich, batchSize),
+        params: [domain, root1, 1n, THRESHOLD],
+        tapeBlinding: batchSalt(rich),
+      },
       { profile: PROFILE },
     );
     const args: AttestArgs = buildAttestArgs({

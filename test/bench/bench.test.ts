@@ -21,7 +21,13 @@ import {
   type RunRecord,
 } from "../../bench/run";
 import { BEGIN_MARKER, END_MARKER, renderTables, replaceGenerated, summaryLines } from "../../bench/report";
-import { evaluateTargets, LATEST_BENCHMARK, TARGETS, type BenchmarkResult } from "../../src/benchmark";
+import {
+  evaluateTargets,
+  LATEST_BENCHMARK,
+  proofCpuSecondsPerDecision,
+  TARGETS,
+  type BenchmarkResult,
+} from "../../src/benchmark";
 import { policyParams } from "../../src/policy";
 import { REPO_ROOT } from "../../src/paths";
 
@@ -83,6 +89,8 @@ function madeUp(meet: Set<string>): BenchmarkResult {
         gatesPerSlot: meet.has("gatesPerSlot") ? TARGETS.gatesPerSlot : TARGETS.gatesPerSlot + 1,
         gatesPerSlotAverage: 4,
         proveSeconds: null,
+        // With the zkVM's below: exactly 2 CPU-seconds per decision when met, 2 + 1/N when missed.
+        proveCpuSeconds: 1.5 * N,
         peakRssMB: null,
       },
     },
@@ -94,7 +102,12 @@ function madeUp(meet: Set<string>): BenchmarkResult {
       productionT: 100,
       sizes: {
         "20": { constraints: 8000, proveSeconds: 2, peakRssMB: 150 },
-        "100": { constraints: 30_010, proveSeconds: null, peakRssMB: null },
+        "100": {
+          constraints: 30_010,
+          proveSeconds: null,
+          proveCpuSeconds: 0.5 * N + (meet.has("proofCpuSecondsPerDecision") ? 0 : 1),
+          peakRssMB: null,
+        },
       },
     },
     setup: {
@@ -113,6 +126,7 @@ const ALL = [
   "speedupVsNaive",
   "constraintsPerStep",
   "gatesPerSlot",
+  "proofCpuSecondsPerDecision",
 ];
 
 describe("npm run bench", function () {
@@ -291,6 +305,17 @@ describe("npm run bench", function () {
   });
 
   describe("BENCHMARKS.md tables", () => {
+    it("CPU-seconds per decision: both proofs' CPU time at the production size / N, absent when not measured", () => {
+      const r = madeUp(new Set(ALL));
+      expect(proofCpuSecondsPerDecision(r)).to.equal(2);
+      expect(proofCpuSecondsPerDecision(madeUp(new Set()))).to.equal(
+        Math.round((2 + 1 / r.productionBatchSize) * 100) / 100,
+      );
+      delete r.zkvm.sizes["100"].proveCpuSeconds;
+      expect(proofCpuSecondsPerDecision(r)).to.equal(null);
+      expect(evaluateTargets(r).map((c) => c.id)).to.not.include("proofCpuSecondsPerDecision");
+    });
+
     it("show every target beside its figure, MISSED where missed and met where met", () => {
       for (const meet of [
         new Set<string>(),
