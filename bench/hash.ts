@@ -1,11 +1,12 @@
 /**
  * Hashing micro-benchmark: `npx ts-node --transpile-only bench/hash.ts` (ZKLA_BENCH_OUT, default
- * bench/results/hash.json). Microseconds per call of circomlib Poseidon for each arity the project uses
- * (2, 3, 4, 5, 16 inputs) with poseidon-lite (pure BigInt) and with the native addon
+ * bench/results/hash.json). Microseconds per call of circomlib Poseidon for each arity the addon compiles
+ * (1, 2, 3, 4, 5, 16 inputs) with poseidon-lite (pure BigInt) and with the native addon
  * (build/native/poseidon.node, built by `npx hardhat circuits:build`), called directly and through
  * src/hash.ts poseidon() (its input checks included); keccak256 of a 160-byte decision leaf (ethers vs
- * native); and the hashing of one batch of 16 applications as planning does it (16 commitments
- * Poseidon(4) + the tape sponge, 1 Poseidon(2) + 4 Poseidon(16)). Each figure is the median of 5 timed
+ * native); and the hashing of one batch of 16 applications as planning does it (16 commitments, each
+ * one width-2 permutation; the batch salt, a sponge over the 16 salts; the tape digest, 17 words packed
+ * into 3 elements behind the blinding: one Poseidon(2) and one Poseidon(5)). Each figure is the median of 5 timed
  * rounds of at least 200 ms (the fastest round is saved too): on a shared machine the median moves.
  */
 import fs from "node:fs";
@@ -13,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { keccak256 } from "ethers";
+import { poseidon1 } from "poseidon-lite/poseidon1";
 import { poseidon2 } from "poseidon-lite/poseidon2";
 import { poseidon3 } from "poseidon-lite/poseidon3";
 import { poseidon4 } from "poseidon-lite/poseidon4";
@@ -20,19 +22,28 @@ import { poseidon5 } from "poseidon-lite/poseidon5";
 import { poseidon16 } from "poseidon-lite/poseidon16";
 import { machineInfo } from "./machine";
 import { SNARK_SCALAR_FIELD } from "../src/field";
-import { nativeHash, nativeHashProblem, poseidon, spongeDigest } from "../src/hash";
+import {
+  nativeHash,
+  nativeHashProblem,
+  poseidon,
+  poseidonWidth2,
+  poseidonWidth2Fallback,
+  spongeDigest,
+} from "../src/hash";
+import { packTape, tapeDigest } from "../src/tape";
 import { REPO_ROOT } from "../src/paths";
 import { mulberry32 } from "../src/prng";
 import { TAG_BATCH_SALT, TAG_COMMITMENT, TAG_TAPE } from "../src/tags";
 
 const LITE: Record<number, (inputs: bigint[]) => bigint> = {
+  1: poseidon1,
   2: poseidon2,
   3: poseidon3,
   4: poseidon4,
   5: poseidon5,
   16: poseidon16,
 };
-const ARITIES = [2, 3, 4, 5, 16];
+const ARITIES = [1, 2, 3, 4, 5, 16];
 const ROUNDS = 5;
 const ROUND_MS = 200;
 
@@ -88,8 +99,9 @@ function main(): void {
   };
   log(`keccak256 (160 bytes): ethers ${keccak.ethers.us} us, native ${keccak.native?.us ?? "-"} us`);
 
-  // One planned batch of 16 (tape v2): the 16 commitments Poseidon(3)(tag, id + 2^72 * score, salt),
-  // the batch salt (a sponge over the 16 salts) and the tape digest (1 + 16 + 1 words).
+  // One planned batch of 16 (tape v3, commitment v3): the 16 commitments, each the width-2
+  // permutation of [salt, tag * 2^104 + score * 2^72 + id], the batch salt (a sponge over the 16
+  // salts) and the tape digest (17 words packed into 3 elements behind the blinding).
   const apps = Array.from({ length: 16 }, () => [
     BigInt(1 + Math.floor(rnd() * 2 ** 48)),
     BigInt(Math.floor(rnd() * 2 ** 32)),
@@ -104,26 +116,37 @@ function main(): void {
     }
     return h;
   };
+  const word = (id: bigint, score: bigint) => (TAG_COMMITMENT << 104n) + (score << 72n) + id;
+  const tapeWords = [16n, ...apps.map((a) => a[1])];
+  // The poseidon-lite path must compute what src/ does.
+  const someSalt = apps[0][2];
+  if (poseidon5([poseidon2([TAG_TAPE, 17n]), someSalt, ...packTape(tapeWords)]) !== tapeDigest(tapeWords, someSalt))
+    throw new Error("the poseidon-lite tape digest differs from src/tape tapeDigest");
+  if (
+    poseidonWidth2Fallback(someSalt, word(apps[0][0], apps[0][1])) !==
+    poseidonWidth2(someSalt, word(apps[0][0], apps[0][1]))
+  )
+    throw new Error("the BigInt width-2 permutation differs from src/hash poseidonWidth2");
   const batchLite = measure(() => {
-    for (const [id, score, salt] of apps) poseidon3([TAG_COMMITMENT, id + (score << 72n), salt]);
+    for (const [id, score, salt] of apps) poseidonWidth2Fallback(salt, word(id, score));
     const salt = liteSponge(
       TAG_BATCH_SALT,
       apps.map((a) => a[2]),
     );
-    liteSponge(TAG_TAPE, [16n, ...apps.map((a) => a[1]), salt]);
+    poseidon5([poseidon2([TAG_TAPE, 17n]), salt, ...packTape(tapeWords)]);
   });
   const batchNative = addon
     ? measure(() => {
-        for (const [id, score, salt] of apps) poseidon([TAG_COMMITMENT, id + (score << 72n), salt]);
+        for (const [id, score, salt] of apps) poseidonWidth2(salt, word(id, score));
         const salt = spongeDigest(
           TAG_BATCH_SALT,
           apps.map((a) => a[2]),
         );
-        spongeDigest(TAG_TAPE, [16n, ...apps.map((a) => a[1]), salt]);
+        tapeDigest(tapeWords, salt);
       })
     : null;
   log(
-    `hashing of one batch of 16 (16 x Poseidon(3) + batch salt + tape sponge): poseidon-lite ${batchLite.us} us, ` +
+    `hashing of one batch of 16 (16 width-2 commitments + batch salt + packed tape digest): poseidon-lite ${batchLite.us} us, ` +
       `native ${batchNative?.us ?? "-"} us` +
       (batchNative ? ` (at most ${Math.round(16e6 / batchNative.us)} applications/s from hashing alone)` : ""),
   );

@@ -314,8 +314,8 @@ export interface ReceiptRow {
 
 /**
  * The row of `applicantId` in a receipts.csv. Throws UsageError when the file is missing or
- * malformed, the applicant is not in it, or the row's commitment is not Poseidon(applicantId, score,
- * salt) (the row was altered).
+ * malformed, the applicant is not in it, or the row's commitment is not the commitment of its
+ * (applicantId, score, salt) (src/policy commitment: the row was altered).
  */
 export function readReceipt(file: string, applicantId: bigint): ReceiptRow {
   const fix = "use the receipts.csv of the lender's run folder (runs/<run>/receipts.csv)";
@@ -373,7 +373,7 @@ export function readReceipt(file: string, applicantId: bigint): ReceiptRow {
   const computed = queryCommitment({ applicantId, score: row.score, salt: row.salt });
   if (computed !== row.commitment) {
     throw new UsageError(
-      `${file} line ${line}: the commitment column (${row.commitment}) is not Poseidon(applicantId, score, salt) = ${computed}: the row was altered`,
+      `${file} line ${line}: the commitment column (${row.commitment}) is not the commitment of its (applicantId, score, salt), ${computed}: the row was altered`,
       "take the row from the lender's original receipts.csv",
     );
   }
