@@ -37,8 +37,8 @@ options:
                 size and at 32..256 with mock verifiers, the policy and zkVM circuits at the production
                 size (counts), setups of the test zkeys, pipeline vs naive on the test profile. Without
                 it: also the dev ptau generation, more sizes, the production build when there is one,
-                planning, hashing, streaming and the audit (45-60 minutes on 2 cores; about
-                75 with a production build, whose 8 batches of the throughput bench take 27).
+                planning, hashing, streaming and the audit (45-60 minutes on 2 cores before tape v3,
+                less since; the last run, with a production build, 48, its throughput bench 13).
   --save        write bench/results/latest.json, bench/results/<YYYY-MM-DD>.json and the tables of
                 BENCHMARKS.md (a full run also refreshes bench/results/<bench>.json)
   --ptau FILE   a larger powers of tau for the policy bench (proves sizes the 2^13 dev ptau cannot set up)
