@@ -15,7 +15,6 @@
  * keccak256 that src/anchor/state.ts uses (nativeHash()).
  */
 import path from "node:path";
-import * as poseidonLite from "poseidon-lite";
 import { assertFieldElement, isFieldElement, SNARK_SCALAR_FIELD } from "./field";
 import { REPO_ROOT } from "./paths";
 
@@ -40,13 +39,22 @@ export interface NativeHash {
 
 export type PoseidonBackend = "native" | "poseidon-lite";
 
-/** poseidon-lite's Poseidon(n) for n = 1..16 (circomlib's arities). */
-const byArity: Record<number, ((inputs: bigint[]) => bigint) | undefined> = Object.fromEntries(
-  Array.from({ length: 16 }, (_, i) => [
-    i + 1,
-    (poseidonLite as Record<string, (x: bigint[]) => bigint>)[`poseidon${i + 1}`],
-  ]),
-);
+const liteByArity = new Map<number, (inputs: bigint[]) => bigint>();
+
+/**
+ * poseidon-lite's Poseidon(n) for n = 1..16 (circomlib's arities; undefined otherwise), loaded on
+ * first use: decoding all sixteen constant sets would add about 150 ms to every process start.
+ */
+function litePoseidon(n: number): ((inputs: bigint[]) => bigint) | undefined {
+  if (!Number.isInteger(n) || n < 1 || n > 16) return undefined;
+  let fn = liteByArity.get(n);
+  if (!fn) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    fn = (require(`poseidon-lite/poseidon${n}`) as Record<string, (x: bigint[]) => bigint>)[`poseidon${n}`];
+    liteByArity.set(n, fn);
+  }
+  return fn;
+}
 
 /** The addon version this file expects (native/poseidon/addon.c ZKLA_NATIVE_HASH_VERSION). */
 const NATIVE_VERSION = 2;
@@ -127,8 +135,7 @@ export function nativeHashProblem(): string | undefined {
 
 /** circomlib Poseidon(n) for its arities 1 to 16. */
 export function poseidon(inputs: bigint[]): bigint {
-  const fn = byArity[inputs.length];
-  if (!fn)
+  if (inputs.length < 1 || inputs.length > 16)
     throw new RangeError(`poseidon arity ${inputs.length} is not supported (circomlib Poseidon takes 1 to 16 inputs)`);
   let bigints = true;
   for (let i = 0; i < inputs.length; i++) {
@@ -138,7 +145,9 @@ export function poseidon(inputs: bigint[]): bigint {
     if (typeof x !== "bigint") bigints = false;
   }
   const addon = bigints ? nativeHash() : null;
-  return addon && addon.arities.includes(inputs.length) ? addon.poseidon(...inputs) : fn(inputs);
+  return addon && addon.arities.includes(inputs.length)
+    ? addon.poseidon(...inputs)
+    : litePoseidon(inputs.length)!(inputs);
 }
 
 /** Number of Poseidon16 absorptions for `length` words. */
