@@ -375,12 +375,13 @@ function tapeWordAt(L, tape, tp) {
 // Private inputs: progLen (1..P), prog[P] (words past progLen are 0), tape[L] (32-bit words),
 //   tapeBlinding (a field element that makes tapeDigest hiding; 0 when it need not hide).
 // Guarantees: methodId = spongeDigest(TAG_METHOD, prog[0..progLen-1]); every tape word is below
-// 2^32; tapeDigest = TapeDigest(L) of the tape with tapeBlinding; every step is a valid instruction executed as in docs/zkvm.md; the words READ are
-// tape[0], tape[1], ... in order (tape fingerprint below); the last step executes HALT (halting is
-// a self-loop, so nothing changes after the first HALT); journal[i] is the i-th word written and 0
-// past journalLen.
-// Cost: 217 constraints per step plus 41 for hashing its read word, and about 41.5 per tape word
-// (digest and fingerprint); neither depends on the other dimension.
+// 2^32; tapeDigest = TapeDigest(L) of the tape with tapeBlinding; every step is a valid instruction
+// executed as in docs/zkvm.md; the words READ are tape[0], tape[1], ... in order (tape fingerprint
+// below); the last step executes HALT (halting is a self-loop, so nothing changes after the first
+// HALT); journal[i] is the i-th word written and 0 past journalLen.
+// Cost: 217 constraints per step plus 41 for hashing its read word, and about 40 per tape word (33
+// for its range check, a seventh of a packed digest element, the fingerprint terms); neither
+// depends on the other dimension.
 // Caller must enforce: public inputs are canonical field elements (< r; the generated verifier
 // checks this); T >= 1, 1 <= P, 1 <= K <= 8, J >= 1, L >= 1.
 template ZkVM(T, P, L, K, J) {
