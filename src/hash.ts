@@ -150,11 +150,6 @@ export function poseidon(inputs: bigint[]): bigint {
     : litePoseidon(inputs.length)!(inputs);
 }
 
-/** Number of Poseidon16 absorptions for `length` words. */
-export function spongeChunks(length: number): number {
-  return Math.ceil(length / SPONGE_RATE);
-}
-
 /** Domain-tagged, length-binding Poseidon sponge over field elements (see file header). */
 export function spongeDigest(tag: bigint, words: readonly bigint[]): bigint {
   return spongeAbsorb(poseidon([tag, BigInt(words.length)]), words);

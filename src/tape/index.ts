@@ -74,14 +74,9 @@ export function batchSalt(batch: readonly Application[]): bigint {
   );
 }
 
-/** True when `word` is a tape word: an integer in [0, 2^32). */
-export function isTapeWord(word: unknown): word is bigint {
-  return typeof word === "bigint" && word >= 0n && word < WORD_LIMIT;
-}
-
-/** Throws a RangeError naming `what` unless `word` is a tape word. */
+/** Throws a RangeError naming `what` unless `word` is a tape word: an integer in [0, 2^32). */
 export function assertTapeWord(word: bigint, what: string): void {
-  if (!isTapeWord(word))
+  if (typeof word !== "bigint" || word < 0n || word >= WORD_LIMIT)
     throw new RangeError(`${what} must be a 32-bit tape word (0 <= x < 2^32), got ${String(word)}`);
 }
 
