@@ -1,4 +1,5 @@
 import os from "node:os";
+import { snarkjsPlonkPatched, snarkjsVersion } from "../src/snark";
 
 /** The machine a benchmark ran on, saved with its figures. */
 export function machineInfo(): { cpus: number; model: string | undefined; memGB: number; node: string } {
@@ -17,7 +18,20 @@ export function machine(date = new Date()): {
   node: string;
   date: string;
   model?: string;
+  snarkjs?: string;
 } {
   const m = machineInfo();
-  return { cores: m.cpus, memoryGB: m.memGB, node: m.node, date: date.toISOString(), model: m.model };
+  return {
+    cores: m.cpus,
+    memoryGB: m.memGB,
+    node: m.node,
+    date: date.toISOString(),
+    model: m.model,
+    snarkjs: snarkjsLabel(),
+  };
+}
+
+/** The snarkjs the provers ran: its version, and whether the project's PLONK prover patch is applied. */
+export function snarkjsLabel(): string {
+  return `${snarkjsVersion()} ${snarkjsPlonkPatched() ? "with the PLONK prover patch (patches/)" : "unpatched"}`;
 }

@@ -336,7 +336,7 @@ export function renderTables(r: BenchmarkResult): string {
   const checks = evaluateTargets(r);
   const m = r.machine;
   const out: string[] = [
-    `_${r.mode === "quick" ? "Quick run (`npm run bench -- --quick --save`)" : "Full run (`npm run bench -- --save`)"} of ${r.date.slice(0, 10)} on ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}${m.model ? ` (${m.model})` : ""}. Raw data: [bench/results/latest.json](bench/results/latest.json), schema in [bench/README.md](bench/README.md)._`,
+    `_${r.mode === "quick" ? "Quick run (`npm run bench -- --quick --save`)" : "Full run (`npm run bench -- --save`)"} of ${r.date.slice(0, 10)} on ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}${m.model ? ` (${m.model})` : ""}${m.snarkjs ? `, snarkjs ${m.snarkjs}` : ""}. Raw data: [bench/results/latest.json](bench/results/latest.json), schema in [bench/README.md](bench/README.md)._`,
     "",
     "### Targets",
     "",

@@ -80,7 +80,7 @@ export interface BenchmarkResult {
     ptau: Record<string, { seconds: number | null; note?: string }>;
     zkeys: Record<string, { seconds: number; proofSystem: string; steps: Record<string, number> }>;
   };
-  machine: { cores: number; memoryGB: number; node: string; date: string; model?: string };
+  machine: { cores: number; memoryGB: number; node: string; date: string; model?: string; snarkjs?: string };
   notes: string[];
   [k: string]: unknown;
 }
