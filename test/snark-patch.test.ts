@@ -27,7 +27,7 @@ describe("snarkjs PLONK prover patch", function () {
   after(terminateCurves);
 
   it("is applied to the installed snarkjs (library and CLI)", () => {
-    expect(snarkjsPlonkPatched(), "run npm install (postinstall applies patches/)").to.equal(true);
+    expect(snarkjsPlonkPatched(), "snarkjs is unpatched: run npx patch-package (patches/README.md)").to.equal(true);
   });
 
   it("proves a circuit with 41 public signals, some near r; changing any of four of them is rejected", async () => {
