@@ -38,7 +38,7 @@ options:
                 size (counts), setups of the test zkeys, pipeline vs naive on the test profile. Without
                 it: also the dev ptau generation, more sizes, the production build when there is one,
                 planning, hashing, streaming and the audit (45-60 minutes on 2 cores before tape v3,
-                less since; the last run, with a production build, 48, its throughput bench 13).
+                less since; the last run, with a production build, 46, its throughput bench 12).
   --save        write bench/results/latest.json, bench/results/<YYYY-MM-DD>.json and the tables of
                 BENCHMARKS.md (a full run also refreshes bench/results/<bench>.json)
   --ptau FILE   a larger powers of tau for the policy bench (proves sizes the 2^13 dev ptau cannot set up)
