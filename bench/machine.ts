@@ -32,6 +32,6 @@ export function machine(date = new Date()): {
 }
 
 /** The snarkjs the provers ran: its version, and whether the project's PLONK prover patch is applied. */
-export function snarkjsLabel(): string {
+function snarkjsLabel(): string {
   return `${snarkjsVersion()} ${snarkjsPlonkPatched() ? "with the PLONK prover patch (patches/)" : "unpatched"}`;
 }
