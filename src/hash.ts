@@ -42,11 +42,10 @@ export type PoseidonBackend = "native" | "poseidon-lite";
 const liteByArity = new Map<number, (inputs: bigint[]) => bigint>();
 
 /**
- * poseidon-lite's Poseidon(n) for n = 1..16 (circomlib's arities; undefined otherwise), loaded on
+ * poseidon-lite's Poseidon(n), 1 <= n <= 16 (circomlib's arities; the caller checks n), loaded on
  * first use: decoding all sixteen constant sets would add about 150 ms to every process start.
  */
-function litePoseidon(n: number): ((inputs: bigint[]) => bigint) | undefined {
-  if (!Number.isInteger(n) || n < 1 || n > 16) return undefined;
+function litePoseidon(n: number): (inputs: bigint[]) => bigint {
   let fn = liteByArity.get(n);
   if (!fn) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -147,7 +146,7 @@ export function poseidon(inputs: bigint[]): bigint {
   const addon = bigints ? nativeHash() : null;
   return addon && addon.arities.includes(inputs.length)
     ? addon.poseidon(...inputs)
-    : litePoseidon(inputs.length)!(inputs);
+    : litePoseidon(inputs.length)(inputs);
 }
 
 /** Domain-tagged, length-binding Poseidon sponge over field elements (see file header). */

@@ -26,7 +26,7 @@ export async function terminateCurves(): Promise<void> {
  * instead of three times per point. The proofs are the same; the policy prover at N = 88 takes about
  * half the time and memory.
  */
-export const SNARKJS_PLONK_PATCH_MARKER = "zk-loan-anchor patch (patches/README.md)";
+const SNARKJS_PLONK_PATCH_MARKER = "zk-loan-anchor patch (patches/README.md)";
 
 /** Whether the installed snarkjs (library and CLI bundles) carries both changes of the PLONK prover patch. */
 export function snarkjsPlonkPatched(): boolean {
